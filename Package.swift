@@ -1,0 +1,20 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "c10k-lab",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0")
+    ],
+    targets: [
+        // The protocol core: framing, parsing, BURN, STREAM, the per-connection state machine.
+        // Pure Swift, no system calls; shared by every server, the client and the tests.
+        .target(
+            name: "DumbProtocol",
+            dependencies: [.product(name: "DequeModule", package: "swift-collections")]
+        ),
+        .testTarget(name: "DumbProtocolTests", dependencies: ["DumbProtocol"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
