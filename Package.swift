@@ -14,7 +14,13 @@ let package = Package(
             name: "DumbProtocol",
             dependencies: [.product(name: "DequeModule", package: "swift-collections")]
         ),
+        // The system layer: sockets, signals, threads, capabilities over Glibc and libcap.
+        .target(name: "CDumbSystem"),
+        .systemLibrary(name: "CLibcap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
+        .target(name: "DumbSystem", dependencies: ["CDumbSystem", "CLibcap"]),
+
         .testTarget(name: "DumbProtocolTests", dependencies: ["DumbProtocol"]),
+        .testTarget(name: "DumbSystemTests", dependencies: ["DumbSystem"]),
     ],
     swiftLanguageModes: [.v6]
 )

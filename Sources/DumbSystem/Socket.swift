@@ -1,0 +1,243 @@
+import CDumbSystem
+import Glibc
+import Synchronization
+
+/// A bound, listening TCP socket.
+public struct Listener: Sendable {
+    public let descriptor: Int32
+    /// The address it is bound to, as given (`127.0.0.1`, `::`, …).
+    public let host: String
+    /// The port it is bound to: the one asked for, or the one the kernel chose for port 0.
+    public let port: Int
+}
+
+/// What accepting a connection gave.
+public enum AcceptResult: Sendable {
+    case connection(Int32)
+    /// No connection waiting (non-blocking listener).
+    case wouldBlock
+    /// A connection was taken off the backlog and closed at once because the process is out
+    /// of descriptors (EMFILE/ENFILE): it got a clean close instead of waiting forever, and the
+    /// listener stopped being readable in a loop.
+    case rejected(SystemError)
+}
+
+/// The socket calls the hand-written servers share, over Glibc.
+public enum Socket {
+    /// Creates a TCP socket bound to `host`:`port` and listening with `backlog`
+    /// (SO_REUSEADDR, so a restarted server rebinds at once; SO_REUSEPORT on request, for one
+    /// listener per event loop). `host` may be a name or an IPv4/IPv6 address; port 0 lets the
+    /// kernel choose.
+    public static func listen(
+        host: String,
+        port: Int,
+        backlog: Int,
+        reusePort: Bool = false,
+        nonBlocking: Bool = false
+    ) throws -> Listener {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+        var results: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &results)
+        guard status == 0, let first = results else {
+            throw AddressError(host: host, reason: String(cString: gai_strerror(status)))
+        }
+        defer { freeaddrinfo(results) }
+
+        reserve.withLock { _ in }  // opens the reserve descriptor now, while descriptors are plenty
+        var lastError = SystemError("bind", errno: EADDRNOTAVAIL)
+        var candidate: UnsafeMutablePointer<addrinfo>? = first
+        while let info = candidate {
+            candidate = info.pointee.ai_next
+            var type = Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue)
+            if nonBlocking { type |= Int32(SOCK_NONBLOCK.rawValue) }
+            let descriptor = Glibc.socket(info.pointee.ai_family, type, 0)
+            guard descriptor >= 0 else {
+                lastError = SystemError("socket", errno: errno)
+                continue
+            }
+            do {
+                try setOption(descriptor, SOL_SOCKET, SO_REUSEADDR, 1, "setsockopt(SO_REUSEADDR)")
+                if reusePort {
+                    try setOption(descriptor, SOL_SOCKET, SO_REUSEPORT, 1, "setsockopt(SO_REUSEPORT)")
+                }
+                try blockingSystemCall("bind(\(host):\(port))") {
+                    Glibc.bind(descriptor, info.pointee.ai_addr, info.pointee.ai_addrlen)
+                }
+                try blockingSystemCall("listen") { Glibc.listen(descriptor, Int32(clamping: backlog)) }
+                return Listener(descriptor: descriptor, host: host, port: try localPort(descriptor))
+            } catch let error as SystemError {
+                lastError = error
+                Glibc.close(descriptor)
+            }
+        }
+        throw lastError
+    }
+
+    /// Accepts one connection. With `nonBlocking`, the new socket is non-blocking (accept4).
+    public static func accept(_ listener: Int32, nonBlocking: Bool = false) throws -> AcceptResult {
+        var flags = Int32(SOCK_CLOEXEC.rawValue)
+        if nonBlocking { flags |= Int32(SOCK_NONBLOCK.rawValue) }
+        while true {
+            let descriptor = accept4(listener, nil, nil, flags)
+            if descriptor >= 0 { return .connection(descriptor) }
+            let error = errno
+            switch error {
+            case EINTR:
+                if let stop = StopSignal.pending { throw stop }
+            case EAGAIN, EWOULDBLOCK:
+                return .wouldBlock
+            case ECONNABORTED, EPROTO, ENETDOWN, ENOPROTOOPT, EHOSTDOWN, ENONET, EHOSTUNREACH, EOPNOTSUPP,
+                ENETUNREACH:
+                continue  // the peer gave up before we took it (accept(2) lists these as retryable)
+            case EMFILE, ENFILE:
+                return .rejected(shedConnection(listener, error: error))
+            default:
+                throw SystemError("accept4", errno: error)
+            }
+        }
+    }
+
+    /// Reads into `buffer`. `.done(0)` is end of input (the peer shut down its side).
+    public static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) throws
+        -> IOResult<Int>
+    {
+        try systemCall("read") { Glibc.read(descriptor, buffer.baseAddress, buffer.count) }
+    }
+
+    /// Writes from `bytes`; returns how many the kernel took. Never raises SIGPIPE: a closed
+    /// peer is an EPIPE error.
+    public static func write(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) throws -> IOResult<Int> {
+        try systemCall("send") { Glibc.send(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// Writes all of `bytes` to a blocking socket.
+    public static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            switch try write(descriptor, UnsafeRawBufferPointer(rebasing: bytes[offset...])) {
+            case .done(let count): offset += count
+            case .wouldBlock: throw SystemError("send", errno: EAGAIN)  // a blocking socket never says this
+            }
+        }
+    }
+
+    /// Connects to `host`:`port` (clients and tests). With `nonBlocking`, the connect is
+    /// only started: `connected` is false while it is in progress (EINPROGRESS), and the
+    /// socket becomes writable when it is done (check ``pendingError(_:)``).
+    public static func connect(host: String, port: Int, nonBlocking: Bool = false) throws
+        -> (descriptor: Int32, connected: Bool)
+    {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_NUMERICSERV
+        var results: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &results)
+        guard status == 0, let info = results else {
+            throw AddressError(host: host, reason: String(cString: gai_strerror(status)))
+        }
+        defer { freeaddrinfo(results) }
+        var type = Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue)
+        if nonBlocking { type |= Int32(SOCK_NONBLOCK.rawValue) }
+        let descriptor = try blockingSystemCall("socket") { Glibc.socket(info.pointee.ai_family, type, 0) }
+        while true {
+            if Glibc.connect(descriptor, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 {
+                return (descriptor, true)
+            }
+            let error = errno
+            if error == EINTR && StopSignal.pending == nil { continue }
+            if error == EINPROGRESS && nonBlocking { return (descriptor, false) }
+            Glibc.close(descriptor)
+            throw SystemError("connect(\(host):\(port))", errno: error)
+        }
+    }
+
+    /// Stops sending: the peer reads end of input after what was sent.
+    public static func shutdownWrite(_ descriptor: Int32) {
+        _ = Glibc.shutdown(descriptor, Int32(SHUT_WR))
+    }
+
+    /// Wakes every thread blocked in accept on `listener` (Linux: they get EINVAL) and stops
+    /// new connections.
+    public static func shutdownListener(_ listener: Int32) {
+        _ = Glibc.shutdown(listener, Int32(SHUT_RDWR))
+    }
+
+    public static func close(_ descriptor: Int32) {
+        _ = Glibc.close(descriptor)  // never retried: on Linux the descriptor is gone even on EINTR
+    }
+
+    public static func setNonBlocking(_ descriptor: Int32) throws {
+        let flags = try blockingSystemCall("fcntl(F_GETFL)") { fcntl(descriptor, F_GETFL) }
+        try blockingSystemCall("fcntl(F_SETFL)") { fcntl(descriptor, F_SETFL, flags | O_NONBLOCK) }
+    }
+
+    /// TCP_NODELAY: small responses go out at once instead of waiting for Nagle.
+    public static func setNoDelay(_ descriptor: Int32) throws {
+        try setOption(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)")
+    }
+
+    /// The pending error of a socket (SO_ERROR), e.g. after a non-blocking connect.
+    public static func pendingError(_ descriptor: Int32) -> Int32 {
+        var value: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &value, &length) == 0 else { return errno }
+        return value
+    }
+
+    /// The local port a socket is bound to.
+    public static func localPort(_ descriptor: Int32) throws -> Int {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = try withUnsafeMutablePointer(to: &storage) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                try blockingSystemCall("getsockname") { getsockname(descriptor, address, &length) }
+            }
+        }
+        switch Int32(storage.ss_family) {
+        case AF_INET:
+            return withUnsafeBytes(of: storage) { Int(UInt16(bigEndian: $0.load(fromByteOffset: 2, as: UInt16.self))) }
+        case AF_INET6:
+            return withUnsafeBytes(of: storage) { Int(UInt16(bigEndian: $0.load(fromByteOffset: 2, as: UInt16.self))) }
+        default:
+            return 0
+        }
+    }
+
+    private static func setOption(_ descriptor: Int32, _ level: Int32, _ name: Int32, _ value: Int32, _ call: String)
+        throws
+    {
+        var value = value
+        try blockingSystemCall(call) {
+            setsockopt(descriptor, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
+        }
+    }
+
+    /// A descriptor kept in reserve, so there is always one to accept with and close when the
+    /// process runs out (the trick libuv and many servers use).
+    private static let reserve = Mutex<Int32>(open("/dev/null", O_RDONLY | O_CLOEXEC))
+
+    private static func shedConnection(_ listener: Int32, error: Int32) -> SystemError {
+        reserve.withLock { spare in
+            if spare >= 0 {
+                Glibc.close(spare)
+                let descriptor = accept4(listener, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+                if descriptor >= 0 { Glibc.close(descriptor) }
+                spare = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            }
+        }
+        return SystemError("accept4", errno: error)
+    }
+}
+
+/// A host that is not an address and does not resolve.
+public struct AddressError: Error, CustomStringConvertible, Sendable {
+    public let host: String
+    public let reason: String
+    public var description: String {
+        "cannot use host '\(host)': \(reason); give an IP address such as 127.0.0.1 or 0.0.0.0"
+    }
+}
