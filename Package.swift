@@ -4,8 +4,14 @@ import PackageDescription
 let package = Package(
     name: "c10k-lab",
     platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dumb_iterative", targets: ["dumb_iterative"]),
+        .executable(name: "dumb_multithreaded", targets: ["dumb_multithreaded"]),
+    ],
     dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
     ],
     targets: [
@@ -24,10 +30,36 @@ let package = Package(
             name: "DumbMetrics",
             dependencies: ["DumbProtocol", "DumbSystem", .product(name: "Prometheus", package: "swift-prometheus")]
         ),
+        // What every server's main shares and teaches nothing: options, logging, start-up.
+        .target(
+            name: "DumbServerKit",
+            dependencies: [
+                "DumbProtocol", "DumbSystem", "DumbMetrics",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The servers, in the order of the walkthrough.
+        .executableTarget(
+            name: "dumb_iterative",
+            dependencies: ["DumbServerKit"],
+            path: "Sources/Servers/01-dumb_iterative"
+        ),
+        .executableTarget(
+            name: "dumb_multithreaded",
+            dependencies: ["DumbServerKit"],
+            path: "Sources/Servers/04-dumb_multithreaded"
+        ),
+
         .target(name: "DumbTestSupport", dependencies: ["DumbProtocol", "DumbSystem"], path: "Tests/DumbTestSupport"),
         .testTarget(name: "DumbProtocolTests", dependencies: ["DumbProtocol"]),
         .testTarget(name: "DumbSystemTests", dependencies: ["DumbSystem", "DumbTestSupport"]),
         .testTarget(name: "DumbMetricsTests", dependencies: ["DumbMetrics", "DumbTestSupport"]),
+        .testTarget(
+            name: "ServersTests",
+            dependencies: ["DumbTestSupport", "DumbProtocol", "dumb_iterative", "dumb_multithreaded"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,44 @@
+# The walkthrough's commands work as written: `make dumb_epoll && taskset -c 0 ./dumb_epoll`.
+# Each server target builds a release binary and links it here as ./NAME.
+#
+#   make dumb_iterative && ./dumb_iterative
+#   make dumb_multithreaded && taskset -c 0 ./dumb_multithreaded
+#   make test          # everything CI checks: format, warnings, unit and black-box tests
+#   make all           # every binary, release build
+
+SWIFT ?= swift
+RELEASE := .build/release
+
+SERVERS := dumb_iterative dumb_multithreaded
+BINARIES := $(SERVERS)
+
+.PHONY: all test build lint format check-warnings clean $(BINARIES)
+
+all: $(BINARIES)
+
+$(BINARIES):
+	$(SWIFT) build -c release --product $@
+	ln -sf $(RELEASE)/$@ $@
+
+build:
+	$(SWIFT) build --build-tests
+
+# Fails on any compiler warning in the project's own files (dependencies may warn).
+check-warnings:
+	@$(SWIFT) build --build-tests > .build-warnings.log 2>&1 || { cat .build-warnings.log; exit 1; }
+	@if grep -E '^$(CURDIR)/(Sources|Tests)/.*warning:' .build-warnings.log; then \
+		echo "warnings above: fix them (the project builds warning-free)"; exit 1; fi
+	@rm -f .build-warnings.log
+
+lint:
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
+
+format:
+	$(SWIFT) format --in-place --recursive Package.swift Sources Tests
+
+test: lint check-warnings
+	$(SWIFT) test
+
+clean:
+	rm -f $(BINARIES)
+	$(SWIFT) package clean

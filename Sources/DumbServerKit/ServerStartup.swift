@@ -1,0 +1,129 @@
+import ArgumentParser
+import DumbMetrics
+import DumbProtocol
+import DumbSystem
+import Glibc
+import Logging
+
+/// A server, started: its sockets bound, its capabilities dropped, its metrics served.
+public struct RunningServer: Sendable {
+    public let logger: Logger
+    public let metrics: ServerMetrics
+    /// One listener, or one per event loop when asked for with `reusePort`.
+    public let listeners: [Listener]
+    public var listener: Listener { listeners[0] }
+    /// An eventfd that becomes readable when SIGINT or SIGTERM arrives (event loops watch it).
+    public let stopDescriptor: Int32
+    public let options: ServerOptions
+}
+
+/// The start-up every server shares, in the order that keeps privileges away from requests:
+/// log what the process may do, bind every socket, drop every capability and set
+/// no_new_privs, and only then start threads and serve.
+public enum ServerStartup {
+    /// - Parameters:
+    ///   - name: the binary (`dumb_epoll`), for logs.
+    ///   - server: the `server` label of the metrics (`epoll`).
+    ///   - model: what the server demonstrates, one short phrase.
+    ///   - listenerCount: how many listening sockets (more than one needs `reusePort`).
+    ///   - nonBlocking: whether the listening sockets are non-blocking (event loops).
+    ///   - stop: how SIGINT and SIGTERM stop it: blocking servers exit at once (no thread can
+    ///     be left sleeping), event loops are notified through ``RunningServer/stopDescriptor``
+    ///     and call ``exit(_:_:)``.
+    public static func start(
+        name: String,
+        server: String,
+        model: String,
+        options: ServerOptions,
+        listenerCount: Int = 1,
+        reusePort: Bool = false,
+        nonBlocking: Bool = false,
+        stop: StopMode = .exitAtOnce
+    ) throws -> RunningServer {
+        let logger = Logging.make(name, level: options.level)
+        logger.info("starting", metadata: ["model": "\(model)", "pid": "\(getpid())"])
+        logger.info("capabilities at start: \(Capabilities.current())")
+        let openFiles = OpenFileLimit.raiseToHardLimit()
+        logger.info(
+            "open files limit: \(openFiles); may run on CPUs \(CPUAffinity.listDescription(CPUAffinity.allowedCPUs()))")
+
+        let stopDescriptor: Int32
+        switch stop {
+        case .exitAtOnce:
+            stopDescriptor = try StopSignal.install(
+                .exitAtOnce(message: "\(name): received a stop signal: exiting, the kernel closes every connection\n"))
+        case .notify:
+            stopDescriptor = try StopSignal.install(.notify)
+        }
+        var listeners: [Listener] = []
+        var endpoint: MetricsEndpoint?
+        let metrics = ServerMetrics(server: server, model: model)
+        do {
+            var port = options.port
+            for _ in 0..<max(1, listenerCount) {
+                let listener = try Socket.listen(
+                    host: options.host, port: port, backlog: options.backlog,
+                    reusePort: reusePort, nonBlocking: nonBlocking)
+                port = listener.port  // with port 0, the next listeners share the chosen one
+                listeners.append(listener)
+            }
+            if options.metricsPort != 0 {
+                endpoint = try MetricsEndpoint(
+                    host: options.host, port: options.metricsPort, exporter: metrics.exporter)
+            }
+        } catch let error as SystemError where error.errno == EADDRINUSE {
+            throw StartupError(
+                "\(error). Another process holds the port: stop it (ss -ltnp shows it) or choose others with --port / --metrics-port."
+            )
+        } catch let error as SystemError where error.errno == EACCES {
+            throw StartupError("\(error). Ports below 1024 need CAP_NET_BIND_SERVICE: use a higher --port.")
+        }
+
+        try Capabilities.dropAll()
+        logger.info(
+            "dropped all capabilities before serving: now \(Capabilities.current()), no_new_privs \(Capabilities.noNewPrivileges ? "set" : "NOT set")"
+        )
+        if let endpoint {
+            try endpoint.start()
+            logger.info("metrics on http://\(options.host):\(endpoint.listener.port)/metrics")
+        }
+        let ports = Set(listeners.map(\.port)).map(String.init).joined(separator: ",")
+        logger.notice(
+            "\(name) listening on \(options.host):\(ports)",
+            metadata: ["listeners": "\(listeners.count)", "backlog": "\(options.backlog)"])
+        return RunningServer(
+            logger: logger, metrics: metrics, listeners: listeners, stopDescriptor: stopDescriptor, options: options)
+    }
+
+    /// Logs the stop and ends the process with status 0: the kernel closes every socket.
+    public static func exit(_ server: RunningServer, _ stop: StopRequested) -> Never {
+        server.logger.notice("received signal \(stop.signal): closing the listener and every connection")
+        for listener in server.listeners { Socket.close(listener.descriptor) }
+        Glibc.exit(0)
+    }
+}
+
+public enum StopMode: Sendable {
+    case exitAtOnce
+    case notify
+}
+
+/// A start-up failure, with what to do about it.
+public struct StartupError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// swift-log to stderr, once per process.
+public enum Logging {
+    public static func make(_ label: String, level: Logger.Level) -> Logger {
+        bootstrapOnce
+        var logger = Logger(label: label)
+        logger.logLevel = level
+        return logger
+    }
+
+    private static let bootstrapOnce: Void = {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+    }()
+}

@@ -1,0 +1,40 @@
+/// Every server of the lab, as the black-box suites run them. A new server joins every
+/// conformance, stall and robustness test with one line here.
+public struct ServerUnderTest: Sendable, CustomStringConvertible {
+    /// How the server behaves when one client stalls.
+    public enum Concurrency: Sendable {
+        /// One connection at a time: a stalled client blocks everyone (dumb_iterative).
+        case iterative
+        /// Other clients keep being served.
+        case concurrent
+    }
+
+    public let binary: String
+    public let concurrency: Concurrency
+    /// Arguments every test passes (besides --port 0 --metrics-port 0).
+    public let arguments: [String]
+
+    public init(_ binary: String, _ concurrency: Concurrency, arguments: [String] = []) {
+        self.binary = binary
+        self.concurrency = concurrency
+        self.arguments = arguments
+    }
+
+    public var description: String { binary }
+
+    /// Starts the server on a port the kernel chooses.
+    public func start(_ extraArguments: [String] = [], environment: [String: String] = [:]) throws -> ServerProcess {
+        try ServerProcess.start(binary, arguments: arguments + extraArguments, environment: environment)
+    }
+}
+
+extension ServerUnderTest {
+    /// The DUMB protocol servers, in the order of the walkthrough.
+    public static let all: [ServerUnderTest] = [
+        ServerUnderTest("dumb_iterative", .iterative),
+        ServerUnderTest("dumb_multithreaded", .concurrent),
+    ]
+
+    /// Every server but the iterative one: those that must stay responsive in every stall.
+    public static let concurrent = all.filter { $0.concurrency == .concurrent }
+}
