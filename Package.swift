@@ -56,6 +56,7 @@ let package = Package(
         .testTarget(name: "DumbProtocolTests", dependencies: ["DumbProtocol"]),
         .testTarget(name: "DumbSystemTests", dependencies: ["DumbSystem", "DumbTestSupport"]),
         .testTarget(name: "DumbMetricsTests", dependencies: ["DumbMetrics", "DumbTestSupport"]),
+        .testTarget(name: "DumbServerKitTests", dependencies: ["DumbServerKit", "DumbTestSupport"]),
         .testTarget(
             name: "ServersTests",
             dependencies: ["DumbTestSupport", "DumbProtocol", "dumb_iterative", "dumb_multithreaded"]
