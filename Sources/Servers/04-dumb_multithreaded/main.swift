@@ -29,11 +29,14 @@ struct DumbMultithreaded: ParsableCommand {
         help: ArgumentHelp(
             "Stack of each connection's thread: bytes, or 64k, 8m (default: the system's, usually 8m). (env: DUMB_STACK_SIZE)",
             valueName: "size"))
-    var stackSize: String? = EnvironmentDefault.string("DUMB_STACK_SIZE")
+    var stackSize: String?
+
+    /// The option, or DUMB_STACK_SIZE when the option is not given.
+    var requestedStackSize: String? { stackSize ?? EnvironmentDefault.string("DUMB_STACK_SIZE") }
 
     func validate() throws {
         try EnvironmentDefault.checkSizes(["DUMB_STACK_SIZE"])
-        if let stackSize {
+        if let stackSize = requestedStackSize {
             guard let bytes = ByteSize.parse(stackSize), bytes >= Threads.minimumStackSize else {
                 throw ValidationError(
                     "--stack-size \(stackSize) is not a size of at least 16k: write bytes or 64k, 8m, 1g.")
@@ -42,7 +45,7 @@ struct DumbMultithreaded: ParsableCommand {
     }
 
     func run() throws {
-        let stackBytes = stackSize.flatMap(ByteSize.parse)
+        let stackBytes = requestedStackSize.flatMap(ByteSize.parse)
         let server = try ServerStartup.start(
             name: "dumb_multithreaded", server: "multithreaded", model: "thread per connection",
             options: options)
