@@ -57,6 +57,7 @@ let package = Package(
         .testTarget(name: "DumbSystemTests", dependencies: ["DumbSystem", "DumbTestSupport"]),
         .testTarget(name: "DumbMetricsTests", dependencies: ["DumbMetrics", "DumbTestSupport"]),
         .testTarget(name: "DumbServerKitTests", dependencies: ["DumbServerKit", "DumbTestSupport"]),
+        .testTarget(name: "ObservabilityTests", dependencies: ["DumbTestSupport"]),
         .testTarget(
             name: "ServersTests",
             dependencies: ["DumbTestSupport", "DumbProtocol", "dumb_iterative", "dumb_multithreaded"]
