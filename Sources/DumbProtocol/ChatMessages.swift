@@ -24,8 +24,9 @@ public enum ChatMessages {
         return message
     }
 
-    /// To a client whose line is longer than the limit, before it is disconnected.
-    public static let lineTooLong = Array("ERR line too long\n".utf8)
+    /// To a client whose line is longer than the limit, before it is disconnected: the DUMB
+    /// protocol's `ERR line too long`.
+    public static let lineTooLong = RequestError.lineTooLong.responseLine.withUTF8Buffer { Array($0) }
 
     /// To the connection select() cannot watch, before it is closed.
     public static func serverFull(descriptorLimit: Int32) -> [UInt8] {

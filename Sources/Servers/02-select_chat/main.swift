@@ -72,9 +72,9 @@ struct SelectChat: ParsableCommand {
                     // The lesson: select() cannot watch a descriptor at or past FD_SETSIZE (FD_SET
                     // would write past the bitmap). Say why, close it, and serve the others.
                     guard descriptor < DescriptorSet.capacity else {
+                        metrics.connectionRejected()
                         _ = serverFull.withUnsafeBytes { send(descriptor, $0) }
                         Socket.close(descriptor)
-                        metrics.connectionRejected()
                         logger.warning("refused descriptor \(descriptor): select() watches only those below FD_SETSIZE")
                         continue
                     }

@@ -76,8 +76,8 @@ struct EpollChat: ParsableCommand {
                         try epoll.add(descriptor, .input, token: UInt64(descriptor))
                         watching[descriptor] = .input
                     } catch {
-                        Socket.close(descriptor)
                         metrics.connectionRejected()
+                        Socket.close(descriptor)
                         logger.warning("refused a connection: \(error)")
                         continue
                     }
