@@ -2,6 +2,8 @@
 # Each server target builds a release binary and links it here as ./NAME.
 #
 #   make dumb_iterative && ./dumb_iterative
+#   make select_chat && ./select_chat       # then nc localhost 8090 in two terminals
+#   make epoll_chat && ./epoll_chat
 #   make dumb_multithreaded && taskset -c 0 ./dumb_multithreaded
 #   make test          # everything CI checks: format, warnings, unit and black-box tests
 #   make all           # every binary, release build
@@ -9,7 +11,7 @@
 SWIFT ?= swift
 RELEASE := .build/release
 
-SERVERS := dumb_iterative dumb_multithreaded
+SERVERS := dumb_iterative select_chat epoll_chat dumb_multithreaded
 BINARIES := $(SERVERS)
 
 .PHONY: all test build lint format check-warnings clean $(BINARIES)

@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "dumb_iterative", targets: ["dumb_iterative"]),
+        .executable(name: "select_chat", targets: ["select_chat"]),
+        .executable(name: "epoll_chat", targets: ["epoll_chat"]),
         .executable(name: "dumb_multithreaded", targets: ["dumb_multithreaded"]),
     ],
     dependencies: [
@@ -47,6 +49,16 @@ let package = Package(
             path: "Sources/Servers/01-dumb_iterative"
         ),
         .executableTarget(
+            name: "select_chat",
+            dependencies: ["DumbServerKit"],
+            path: "Sources/Servers/02-select_chat"
+        ),
+        .executableTarget(
+            name: "epoll_chat",
+            dependencies: ["DumbServerKit"],
+            path: "Sources/Servers/03-epoll_chat"
+        ),
+        .executableTarget(
             name: "dumb_multithreaded",
             dependencies: ["DumbServerKit"],
             path: "Sources/Servers/04-dumb_multithreaded"
@@ -60,7 +72,9 @@ let package = Package(
         .testTarget(name: "ObservabilityTests", dependencies: ["DumbTestSupport"]),
         .testTarget(
             name: "ServersTests",
-            dependencies: ["DumbTestSupport", "DumbProtocol", "dumb_iterative", "dumb_multithreaded"]
+            dependencies: [
+                "DumbTestSupport", "DumbProtocol", "dumb_iterative", "dumb_multithreaded", "select_chat", "epoll_chat",
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

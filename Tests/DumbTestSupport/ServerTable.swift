@@ -38,3 +38,12 @@ extension ServerUnderTest {
     /// Every server but the iterative one: those that must stay responsive in every stall.
     public static let concurrent = all.filter { $0.concurrency == .concurrent }
 }
+
+extension ServerUnderTest {
+    /// The chat servers: the chat protocol, not DUMB, so they stay out of `all` and are
+    /// tested by ChatTests.
+    public static let chat: [ServerUnderTest] = [
+        ServerUnderTest("select_chat", .concurrent),
+        ServerUnderTest("epoll_chat", .concurrent),
+    ]
+}

@@ -8,10 +8,12 @@ public final class TestClient: @unchecked Sendable {
     public private(set) var descriptor: Int32
     private var pending: [UInt8] = []
     private var closed = false
-    private var scratch = [UInt8](repeating: 0, count: 256 * 1024)
+    private var scratch: [UInt8]
 
-    /// Connects to 127.0.0.1:`port`.
-    public init(port: Int, host: String = "127.0.0.1") throws {
+    /// Connects to 127.0.0.1:`port`. `readBufferSize` is what one read takes at most (keep it
+    /// small for a thousand idle clients).
+    public init(port: Int, host: String = "127.0.0.1", readBufferSize: Int = 256 * 1024) throws {
+        scratch = [UInt8](repeating: 0, count: readBufferSize)
         descriptor = try Socket.connect(host: host, port: port).descriptor
         try? Socket.setNoDelay(descriptor)
     }

@@ -1,0 +1,159 @@
+// select_chat: a chat room served by one thread with select(), the oldest event multiplexer.
+// Every turn hands the kernel the set of every socket to watch and scans every one for the
+// ready few, and an fd_set holds descriptors below FD_SETSIZE (1024) only: both are select()'s
+// lesson. Diff this file with epoll_chat's: the rest is the same.
+import ArgumentParser
+import DumbProtocol
+import DumbServerKit
+import DumbSystem
+import Glibc
+
+struct SelectChat: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "select_chat",
+        abstract: "A chat room on one thread, with select().",
+        discussion: """
+            Every line a client sends goes to every other client as "client-N: <line>". One \
+            thread serves them all: select() says which sockets are ready, and the server reads \
+            and writes those, never blocking. A client that does not read is disconnected once \
+            --client-buffer of its messages wait, so it never holds up the others.
+
+            select()'s limit is the lesson: an fd_set is a bitmap of FD_SETSIZE (1024) \
+            descriptors, the server's own included, whatever `ulimit -n` allows. The connection \
+            that would go past it gets one line saying so and is closed (counted in \
+            dumb_connections_rejected_total); everyone else goes on chatting. And every turn \
+            hands select() every socket and scans them all, ready or not. epoll_chat has \
+            neither limit.
+
+            Examples:
+              select_chat                            # 127.0.0.1:8090, metrics on :8091
+              nc localhost 8090                      # in two or more terminals, then type
+              select_chat --client-buffer 16k        # cut off clients that do not read sooner
+            """)
+
+    @OptionGroup var options: ServerOptions
+    @OptionGroup var chat: ChatOptions
+
+    func run() throws {
+        let server = try ServerStartup.start(
+            name: "select_chat", server: "select_chat", model: "chat on select(), one thread",
+            options: options, nonBlocking: true, stop: .notify)
+        let (listener, stop) = (server.listener.descriptor, server.stopDescriptor)
+        let (metrics, logger) = (server.metrics, server.logger)
+        let turns = metrics.makeEventLoopIterationHistogram()
+        var room = ChatRoom(outboxLimit: chat.clientBufferBytes)
+        var scratch = [UInt8](repeating: 0, count: 16 * 1024)
+        let serverFull = ChatMessages.serverFull(descriptorLimit: DescriptorSet.capacity)
+
+        /// The room's write: send() takes what fits in the socket's buffer and never blocks.
+        func send(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Int? {
+            switch try? Socket.write(descriptor, bytes) {
+            case .done(let count):
+                metrics.bytesSent(count)
+                return count
+            case .wouldBlock: return 0  // the buffer is full: write again when the socket is writable
+            case nil: return nil  // reset, broken pipe
+            }
+        }
+
+        /// The listener is readable: take the waiting connections, a few per turn, so that a
+        /// flood of connections cannot starve the clients already in.
+        func acceptClients() throws {
+            for _ in 0..<64 {
+                let accepted: AcceptResult
+                do {
+                    accepted = try Socket.accept(listener, nonBlocking: true)
+                } catch let error as SystemError {
+                    logger.warning("accept failed, trying again next turn: \(error)")
+                    return
+                }
+                switch accepted {
+                case .connection(let descriptor):
+                    // The lesson: select() cannot watch a descriptor at or past FD_SETSIZE (FD_SET
+                    // would write past the bitmap). Say why, close it, and serve the others.
+                    guard descriptor < DescriptorSet.capacity else {
+                        metrics.connectionRejected()
+                        _ = serverFull.withUnsafeBytes { send(descriptor, $0) }
+                        Socket.close(descriptor)
+                        logger.warning("refused descriptor \(descriptor): select() watches only those below FD_SETSIZE")
+                        continue
+                    }
+                    try? Socket.setNoDelay(descriptor)
+                    metrics.connectionAccepted()
+                    let id = room.join(descriptor, send: send)
+                    logger.debug("\(ChatMessages.name(id)) joined on descriptor \(descriptor)")
+                case .rejected(let error):
+                    metrics.connectionRejected()
+                    logger.warning("refused a connection: \(error)")
+                case .wouldBlock:
+                    return
+                }
+            }
+        }
+
+        /// A client's socket is readable: one read per turn, so every client gets its turn.
+        func readFrom(_ descriptor: Int32) {
+            switch scratch.withUnsafeMutableBytes({ try? Socket.read(descriptor, into: $0) }) {
+            case .done(0)?:
+                room.endOfInput(descriptor, send: send)  // it shut down its side: it leaves
+            case .done(let count)?:
+                metrics.bytesReceived(count)
+                scratch.withUnsafeBytes {
+                    room.received(UnsafeRawBufferPointer(rebasing: $0[..<count]), from: descriptor, send: send)
+                }
+            case .wouldBlock?:
+                break
+            case nil:
+                room.failed(descriptor, send: send)
+            }
+        }
+
+        /// Writes what this turn queued at once (most sockets take it all: only those that
+        /// would block wait for writability), then closes the sockets of those who left.
+        func finishTurn() {
+            while let descriptor = room.nextQueued() {
+                room.flush(descriptor, send: send)
+            }
+            while let gone = room.nextDeparture() {
+                Socket.close(gone.descriptor)
+                metrics.connectionClosed()
+                logger.debug("\(ChatMessages.name(gone.id)) is gone (\(gone.reason))")
+            }
+        }
+
+        var readable = DescriptorSet()
+        var writable = DescriptorSet()
+        do {
+            while true {
+                // select() keeps nothing between calls: every turn, build the sets of every socket
+                // to watch (readable: all in the room; writable: those with messages waiting)...
+                readable.removeAll()
+                writable.removeAll()
+                readable.insert(listener)
+                readable.insert(stop)
+                var highest = max(listener, stop)
+                room.forEachMember { descriptor, member in
+                    if member.isReading { readable.insert(descriptor) }
+                    if member.hasOutput { writable.insert(descriptor) }
+                    highest = max(highest, descriptor)
+                }
+                // ...and wait until one is ready. select() overwrites the sets with the ready ones.
+                try blockingSystemCall("select") { select(highest + 1, &readable.raw, &writable.raw, nil, nil) }
+                let turnStarted = SystemClock.now()
+                if readable.contains(stop) { ServerStartup.exit(server, StopSignal.pending!) }
+                if readable.contains(listener) { try acceptClients() }
+                // It says how many are ready, not which: scan every descriptor watched.
+                for descriptor in 0...highest where descriptor != listener && descriptor != stop {
+                    if readable.contains(descriptor) { readFrom(descriptor) }
+                    if writable.contains(descriptor) { room.flush(descriptor, send: send) }
+                }
+                finishTurn()
+                turns.record(.nanoseconds(Int64(SystemClock.now() - turnStarted)))
+            }
+        } catch let stopped as StopRequested {
+            ServerStartup.exit(server, stopped)
+        }
+    }
+}
+
+SelectChat.main()

@@ -1,0 +1,335 @@
+import DumbSystem
+import DumbTestSupport
+import Glibc
+import Testing
+
+/// A chat client of the tests: a connection and the number the server gave it.
+struct ChatClient {
+    let connection: TestClient
+    let id: Int
+    var name: String { "client-\(id)" }
+
+    init(connection: TestClient, id: Int) {
+        self.connection = connection
+        self.id = id
+    }
+
+    /// Connects and reads the greeting.
+    init(_ process: ServerProcess, readBufferSize: Int = 64 * 1024) throws {
+        connection = try TestClient(port: process.port, readBufferSize: readBufferSize)
+        let greeting = try connection.readLine() ?? "(nothing)"
+        guard greeting.hasPrefix("WELCOME client-"), let id = Int(greeting.dropFirst("WELCOME client-".count)) else {
+            throw TestFailure("expected a greeting, got '\(greeting)'")
+        }
+        self.id = id
+    }
+
+    func send(_ text: String) throws { try connection.send(text) }
+
+    func readLine() throws -> String? { try connection.readLine() }
+
+    /// Reads lines until `line`; returns those before it. Fails if it does not come.
+    @discardableResult
+    func read(until line: String, timeout: Double = 60) throws -> [String] {
+        var before: [String] = []
+        while let next = try connection.readLine(timeout: timeout) {
+            if next == line { return before }
+            before.append(next)
+        }
+        throw TestFailure("\(name) did not receive '\(line)'; got \(before.suffix(5)) then nothing")
+    }
+}
+
+/// The chat protocol of PROTOCOL.md, over TCP, against both chat servers.
+@Suite("the chat servers")
+struct ChatTests {
+    @Test("a greeting, then joined and left notices", arguments: ServerUnderTest.chat)
+    func greetingJoinedAndLeft(server: ServerUnderTest) throws {
+        let process = try server.start()
+        let first = try ChatClient(process)
+        #expect(first.id == 1)
+        let second = try ChatClient(process)
+        #expect(second.id == 2)
+        #expect(try first.readLine() == "client-2 joined")
+        let third = try ChatClient(process)
+        #expect(third.id == 3)
+        #expect(try first.readLine() == "client-3 joined")
+        #expect(try second.readLine() == "client-3 joined")
+        second.connection.shutdownWrite()  // `nc -N` at end of input: it leaves
+        #expect(try second.connection.waitForClose())
+        #expect(try first.readLine() == "client-2 left")
+        #expect(try third.readLine() == "client-2 left")
+        third.connection.reset()  // a client that vanishes leaves too
+        #expect(try first.readLine() == "client-3 left")
+        #expect(process.isRunning)
+    }
+
+    @Test(
+        "every line goes to every other client, in order (several senders, pipelined, fragmented, CRLF)",
+        arguments: ServerUnderTest.chat)
+    func relaysEveryLineInOrder(server: ServerUnderTest) throws {
+        let process = try server.start()
+        var clients: [ChatClient] = []
+        for _ in 0..<4 { clients.append(try ChatClient(process)) }
+        for (index, client) in clients.enumerated() {
+            for later in clients[(index + 1)...] { #expect(try client.readLine() == "\(later.name) joined") }
+        }
+        let senders = clients.prefix(3)
+        let linesPerRound = 100
+        var generator = SplitMix(seed: 7)
+        var nextExpected: [Int: [Int: Int]] = [:]  // receiver → sender → next line number
+        for round in 0..<20 {
+            for sender in senders {
+                var bytes: [UInt8] = []
+                for number in (round * linesPerRound)..<((round + 1) * linesPerRound) {
+                    let end = number % 3 == 0 ? "\r\n" : "\n"
+                    bytes += Array("line \(number) from \(sender.name)\(end)".utf8)
+                }
+                // pipelined, in pieces cut anywhere (within lines, between \r and \n)
+                var offset = 0
+                while offset < bytes.count {
+                    let end = min(bytes.count, offset + 1 + Int(generator.next() % 300))
+                    try sender.connection.send(Array(bytes[offset..<end]))
+                    offset = end
+                }
+            }
+            for receiver in clients {
+                let expectedCount = senders.filter { $0.id != receiver.id }.count * linesPerRound
+                for _ in 0..<expectedCount {
+                    let line = try receiver.readLine() ?? "(nothing)"
+                    let parts = line.split(separator: " ")
+                    guard parts.count == 5, parts[0].hasSuffix(":"), parts[1] == "line",
+                        let number = Int(parts[2]), parts[3] == "from", parts[4] == parts[0].dropLast()
+                    else {
+                        Issue.record("\(receiver.name) got '\(line)'")
+                        return
+                    }
+                    let sender = Int(parts[0].dropFirst("client-".count).dropLast())!
+                    #expect(sender != receiver.id, "\(receiver.name) got its own line back")
+                    let expected = nextExpected[receiver.id, default: [:]][sender, default: 0]
+                    #expect(
+                        number == expected, "\(receiver.name) got line \(number) of client-\(sender) for \(expected)")
+                    nextExpected[receiver.id, default: [:]][sender] = number + 1
+                }
+            }
+        }
+        for receiver in clients {
+            for sender in senders where sender.id != receiver.id {
+                #expect(nextExpected[receiver.id]?[sender.id] == 20 * linesPerRound)
+            }
+        }
+        #expect(clients.allSatisfy { $0.connection.unread.isEmpty }, "more lines than were sent")
+    }
+
+    @Test("a line is relayed only once its newline arrives", arguments: ServerUnderTest.chat)
+    func fragmentedLine(server: ServerUnderTest) throws {
+        let process = try server.start()
+        let sender = try ChatClient(process)
+        let receiver = try ChatClient(process)
+        #expect(try sender.readLine() == "client-2 joined")
+        try sender.send("hel")
+        try sender.send("lo wor")
+        #expect(
+            !receiver.connection.isReadable(within: 0.3), "a partial line was relayed: \(receiver.connection.unread)")
+        try sender.send("ld\r")
+        try sender.send("\n")
+        #expect(try receiver.readLine() == "client-1: hello world")
+    }
+
+    @Test(
+        "a client that never reads is cut off, and the others keep receiving everything",
+        arguments: ServerUnderTest.chat)
+    func slowConsumer(server: ServerUnderTest) throws {
+        let process = try server.start()
+        let slow = try ChatClient(process)  // never reads (a small receive buffer would make the final drain slow)
+        let sender = try ChatClient(process)
+        let reader = try ChatClient(process)
+        #expect(try sender.readLine() == "\(reader.name) joined")
+        let padding = String(repeating: "x", count: 1000)
+        var number = 0
+        var cutOff = false
+        // at most 64 MiB; the slow client's buffers (its --client-buffer and the kernel's) are far smaller
+        while !cutOff && number < 65_536 {
+            try sender.send((number..<(number + 64)).map { "\($0) \(padding)\n" }.joined())
+            for expected in number..<(number + 64) {
+                var line = try reader.readLine() ?? "(nothing)"
+                if line == "\(slow.name) left" {
+                    cutOff = true
+                    line = try reader.readLine() ?? "(nothing)"
+                }
+                guard line == "\(sender.name): \(expected) \(padding)" else {
+                    Issue.record("the reader got '\(line.prefix(40))…' for line \(expected)")
+                    return
+                }
+            }
+            number += 64
+        }
+        #expect(cutOff, "the client that never reads was not cut off after \(number) lines")
+        #expect(try slow.connection.waitForClose(), "its connection is closed")
+        try sender.send("still here\n")
+        #expect(try reader.read(until: "\(sender.name): still here").allSatisfy { $0 == "\(slow.name) left" })
+        #expect(try sender.readLine() == "\(slow.name) left")
+    }
+
+    @Test("a line too long gets ERR and a close; 4096 bytes is fine", arguments: ServerUnderTest.chat)
+    func lineTooLong(server: ServerUnderTest) throws {
+        let process = try server.start()
+        let talker = try ChatClient(process)
+        let listener = try ChatClient(process)
+        #expect(try talker.readLine() == "client-2 joined")
+        let longest = String(repeating: "y", count: 4096)
+        try talker.send("short\n\(longest)\r\n")
+        #expect(try listener.readLine() == "client-1: short")
+        #expect(try listener.readLine() == "client-1: \(longest)")
+        try talker.send(String(repeating: "x", count: 5000))  // no newline: too long already
+        #expect(try talker.readLine() == "ERR line too long")
+        #expect(try talker.connection.waitForClose())
+        #expect(try listener.readLine() == "client-1 left")
+        let next = try ChatClient(process)
+        #expect(next.id == 3)
+        #expect(try listener.readLine() == "client-3 joined")
+    }
+
+    @Test("--help says what the server demonstrates and shows examples", arguments: ServerUnderTest.chat)
+    func help(server: ServerUnderTest) throws {
+        let process = try ServerProcess(server.binary, arguments: ["--help"])
+        #expect(process.waitForExit(timeout: 60) == 0)
+        let output = process.log
+        for text in [
+            "--port", "--metrics-port", "--client-buffer", "DUMB_CLIENT_BUFFER", "Examples:", "nc localhost 8090",
+        ] {
+            #expect(output.contains(text), "--help lacks \(text)")
+        }
+        if server.binary == "select_chat" { #expect(output.contains("FD_SETSIZE (1024)")) }
+    }
+
+    @Test("a bad --client-buffer is refused with what to do", arguments: ServerUnderTest.chat)
+    func badClientBuffer(server: ServerUnderTest) throws {
+        for (arguments, environment) in [(["--client-buffer", "1k"], [:]), ([], ["DUMB_CLIENT_BUFFER": "lots"])]
+            as [([String], [String: String])]
+        {
+            let process = try ServerProcess(server.binary, arguments: arguments, environment: environment)
+            #expect(process.waitForExit(timeout: 60) != 0)
+            #expect(process.log.contains("8k") || process.log.contains("is not a size"), "\(process.log)")
+        }
+    }
+
+    @Test("SIGTERM and SIGINT stop it with status 0", arguments: ServerUnderTest.chat)
+    func stops(server: ServerUnderTest) throws {
+        for signal in [SIGTERM, SIGINT] {
+            let process = try server.start()
+            let client = try ChatClient(process)
+            kill(process.pid, signal)
+            #expect(process.waitForExit(timeout: 30) == 0, "\(process.log)")
+            #expect(try client.connection.waitForClose())
+        }
+    }
+
+    @Test("no thread holds a capability, the metrics thread included", arguments: ServerUnderTest.chat)
+    func capabilitiesDropped(server: ServerUnderTest) throws {
+        let process = try server.start(["--metrics-port", String(try Self.freePort())])
+        let clients = try (0..<3).map { _ in try ChatClient(process) }
+        #expect(process.log.contains("dropped all capabilities"))
+        #expect(process.threadCount == 2, "the loop and the metrics endpoint")
+        let effective = ProcessStatus.perThread("CapEff", pid: process.pid)
+        #expect(effective.count == 2)
+        #expect(effective.allSatisfy { $0 == "0000000000000000" }, "CapEff: \(effective)")
+        #expect(ProcessStatus.perThread("CapPrm", pid: process.pid).allSatisfy { $0 == "0000000000000000" })
+        #expect(ProcessStatus.perThread("NoNewPrivs", pid: process.pid).allSatisfy { $0 == "1" })
+        _ = clients
+    }
+
+    /// A port that was free a moment ago (for the metrics endpoint, which cannot take port 0).
+    static func freePort() throws -> Int {
+        let listener = try Socket.listen(host: "127.0.0.1", port: 0, backlog: 1)
+        defer { Socket.close(listener.descriptor) }
+        return listener.port
+    }
+
+    /// The metrics endpoint's answer.
+    static func scrape(_ port: Int) throws -> String {
+        let client = try TestClient(port: port)
+        try client.send("GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        _ = try client.waitForClose()
+        return client.unread
+    }
+
+    /// A sample's value in a scrape (`dumb_connections_active 3`).
+    static func sample(_ name: String, in scrape: String) -> Double? {
+        scrape.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+            .flatMap { Double($0.split(separator: " ").last!) }
+    }
+}
+
+/// 1,100 connections: past select()'s FD_SETSIZE, nothing special for epoll. One at a time,
+/// since each takes 2,200 descriptors (the test process raises its own limit).
+@Suite("the chat servers under 1,100 connections", .serialized)
+struct ChatFloodTests {
+    static let connections = 1100
+
+    /// Opens the connections at once (a flood), then reads each one's first line.
+    func flood(_ process: ServerProcess) throws -> (welcomed: [ChatClient], refused: [(TestClient, String)]) {
+        let limit = OpenFileLimit.raiseToHardLimit()
+        guard limit >= 2 * Self.connections + 100 else {
+            throw TestFailure("the open files limit is \(limit): raise the hard limit (ulimit -Hn) above 2300")
+        }
+        let connections = try (0..<Self.connections).map { _ in
+            try TestClient(port: process.port, readBufferSize: 4096)
+        }
+        var welcomed: [ChatClient] = []
+        var refused: [(TestClient, String)] = []
+        for connection in connections {
+            let first = try connection.readLine() ?? "(nothing)"
+            if let id = Int(first.dropFirst("WELCOME client-".count)), first.hasPrefix("WELCOME client-") {
+                welcomed.append(ChatClient(connection: connection, id: id))
+            } else {
+                refused.append((connection, first))
+            }
+        }
+        return (welcomed, refused)
+    }
+
+    @Test("select_chat refuses past FD_SETSIZE with a line, and keeps serving")
+    func selectChatSurvives() throws {
+        let metricsPort = try ChatTests.freePort()
+        let process = try ServerProcess.start("select_chat", arguments: ["--metrics-port", String(metricsPort)])
+        let (welcomed, refused) = try flood(process)
+        // 1024 descriptors, the server's own included (at least stdin, stdout, stderr, the
+        // listener, the stop signal's eventfd; a test runner's inherited ones too): the first
+        // connection past them is descriptor 1024, refused
+        #expect(welcomed.count > 900 && welcomed.count <= 1024 - 5, "\(welcomed.count) welcomed")
+        #expect(process.log.contains("refused descriptor 1024:"))
+        #expect(welcomed.count + refused.count == Self.connections)
+        for (connection, line) in refused {
+            #expect(line.hasPrefix("ERR server full") && line.contains("FD_SETSIZE (1024)"), "\(line)")
+            #expect(try connection.waitForClose())
+        }
+        #expect(process.isRunning)
+        let scrape = try ChatTests.scrape(metricsPort)
+        #expect(ChatTests.sample("dumb_connections_rejected_total", in: scrape) == Double(refused.count))
+        #expect(ChatTests.sample("dumb_connections_active", in: scrape) == Double(welcomed.count))
+
+        // it still relays, to the first client and the last
+        let (first, last) = (welcomed.first!, welcomed.last!)
+        try last.send("still chatting\n")
+        #expect(try first.read(until: "\(last.name): still chatting").allSatisfy { $0.hasSuffix(" joined") })
+        // and once clients leave, there is room again
+        for leaving in welcomed[1..<4] { leaving.connection.shutdownWrite() }
+        try first.read(until: "\(welcomed[3].name) left")
+        let newcomer = try ChatClient(process, readBufferSize: 4096)
+        #expect(try first.readLine() == "\(newcomer.name) joined")
+    }
+
+    @Test("epoll_chat serves all 1,100")
+    func epollChatServesAll() throws {
+        let process = try ServerProcess.start("epoll_chat")
+        let (welcomed, refused) = try flood(process)
+        #expect(welcomed.count == Self.connections)
+        #expect(refused.isEmpty, "\(refused.first?.1 ?? "")")
+        let (first, last) = (welcomed.first!, welcomed.last!)
+        try last.send("hello, all 1100\n")
+        #expect(try first.read(until: "\(last.name): hello, all 1100").allSatisfy { $0.hasSuffix(" joined") })
+        try first.send("hi back\n")
+        #expect(try last.read(until: "\(first.name): hi back").isEmpty)
+    }
+}
