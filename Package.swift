@@ -64,7 +64,9 @@ let package = Package(
             path: "Sources/Servers/04-dumb_multithreaded"
         ),
 
-        .target(name: "DumbTestSupport", dependencies: ["DumbProtocol", "DumbSystem"], path: "Tests/DumbTestSupport"),
+        .target(
+            name: "DumbTestSupport", dependencies: ["DumbProtocol", "DumbSystem", "CDumbSystem"],
+            path: "Tests/DumbTestSupport"),
         .testTarget(name: "DumbProtocolTests", dependencies: ["DumbProtocol"]),
         .testTarget(name: "DumbSystemTests", dependencies: ["DumbSystem", "DumbTestSupport"]),
         .testTarget(name: "DumbMetricsTests", dependencies: ["DumbMetrics", "DumbTestSupport"]),

@@ -83,6 +83,10 @@ int dumb_mask_stop_signals(int how) {
     return pthread_sigmask(how, &set, NULL);
 }
 
+int dumb_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, lowest);
+}
+
 void dumb_fd_zero(fd_set *set) { FD_ZERO(set); }
 void dumb_fd_set(int fd, fd_set *set) { FD_SET(fd, set); }
 void dumb_fd_clr(int fd, fd_set *set) { FD_CLR(fd, set); }

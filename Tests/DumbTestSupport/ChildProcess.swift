@@ -1,10 +1,12 @@
+import CDumbSystem
 import Foundation
 import Glibc
 
 /// A child process started with posix_spawn, with the signal mask and dispositions reset to
-/// the defaults: a test runner may block or ignore SIGTERM and SIGINT, and a child that
-/// inherited that (a server, `pv` in a walkthrough script) could not be stopped as a user
-/// stops it. Its stdout and stderr go to a file, so it never blocks on a full pipe.
+/// the defaults and only stdin, stdout and stderr open: a test runner may block or ignore
+/// SIGTERM and SIGINT, and a child that inherited that (a server, `pv` in a walkthrough
+/// script) could not be stopped as a user stops it. Its stdout and stderr go to a file, so it
+/// never blocks on a full pipe.
 public final class ChildProcess: @unchecked Sendable {
     public let pid: pid_t
     public let outputPath: String
@@ -30,6 +32,8 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // the test runner's own descriptors stay with it: a server starts as a user starts it
+        dumb_spawn_close_from(&actions, 3)
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]

@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <signal.h>
+#include <spawn.h>
 
 // Glibc is imported without _GNU_SOURCE, which hides accept4.
 extern int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
@@ -41,6 +42,10 @@ int dumb_stop_signal(void);
 /// thread. Threads inherit the mask, so a server blocks them around pthread_create to keep
 /// stop signals on its main thread.
 int dumb_mask_stop_signals(int how);
+
+/// posix_spawn_file_actions_addclosefrom_np (a GNU extension Glibc's Swift module hides):
+/// the child starts with descriptors from `lowest` up closed.
+int dumb_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest);
 
 /// The FD_SET family are macros; select servers need them as functions.
 void dumb_fd_zero(fd_set *set);
