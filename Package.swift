@@ -39,6 +39,7 @@ let package = Package(
                 "DumbProtocol", "DumbSystem", "DumbMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
 
