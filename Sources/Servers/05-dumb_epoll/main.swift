@@ -24,11 +24,12 @@ struct DumbEpoll: ParsableCommand {
             runs a loop per CPU; dumb_reactor moves BURN off the loop.)
 
             Examples:
-              taskset -c 0 dumb_epoll                # one CPU is enough for 10,000 connections
-              echo "PING" | nc -N 127.0.0.1 8090
-              echo "WAIT 5000" | nc -N 127.0.0.1 8090 &  time echo "PING" | nc -N 127.0.0.1 8090
-              echo "BURN 1000000000" | nc -N 127.0.0.1 8090 &  time echo "PING" | nc -N 127.0.0.1 8090
-              grep Threads /proc/$(pidof dumb_epoll)/status   # 1 with --metrics-port 0, else 2
+              taskset -c 0 dumb_epoll                    # one CPU serves 10,000 clients
+              echo "WAIT 5000" | nc -N 127.0.0.1 8090 &
+              time echo "PING" | nc -N 127.0.0.1 8090    # at once: WAIT is a timer
+              echo "BURN 1000000000" | nc -N 127.0.0.1 8090 &
+              time echo "PING" | nc -N 127.0.0.1 8090    # after the BURN: the loop burns
+              grep Threads /proc/$(pidof dumb_epoll)/status  # 2; 1 with --metrics-port 0
             """)
 
     @OptionGroup var options: ServerOptions

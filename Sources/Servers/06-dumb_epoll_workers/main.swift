@@ -29,7 +29,7 @@ struct DumbEpollWorkers: ParsableCommand {
             Examples:
               taskset -c 0,1 dumb_epoll_workers      # two loops on two CPUs
               taskset -c 0 dumb_epoll_workers        # one loop: dumb_epoll again
-              dumb_epoll_workers --workers 8         # more loops than CPUs: they share the cores
+              dumb_epoll_workers --workers 8         # 8 loops, sharing the CPUs
               curl -s localhost:8091/metrics | grep dumb_worker_connections_active
             """)
 
