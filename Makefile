@@ -5,13 +5,15 @@
 #   make select_chat && ./select_chat       # then nc localhost 8090 in two terminals
 #   make epoll_chat && ./epoll_chat
 #   make dumb_multithreaded && taskset -c 0 ./dumb_multithreaded
+#   make dumb_epoll && taskset -c 0 ./dumb_epoll
+#   make dumb_epoll_workers && taskset -c 0,1 ./dumb_epoll_workers
 #   make test          # everything CI checks: format, warnings, unit and black-box tests
 #   make all           # every binary, release build
 
 SWIFT ?= swift
 RELEASE := .build/release
 
-SERVERS := dumb_iterative select_chat epoll_chat dumb_multithreaded
+SERVERS := dumb_iterative select_chat epoll_chat dumb_multithreaded dumb_epoll dumb_epoll_workers
 BINARIES := $(SERVERS)
 
 .PHONY: all test build lint format check-warnings clean $(BINARIES)

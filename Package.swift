@@ -9,6 +9,8 @@ let package = Package(
         .executable(name: "select_chat", targets: ["select_chat"]),
         .executable(name: "epoll_chat", targets: ["epoll_chat"]),
         .executable(name: "dumb_multithreaded", targets: ["dumb_multithreaded"]),
+        .executable(name: "dumb_epoll", targets: ["dumb_epoll"]),
+        .executable(name: "dumb_epoll_workers", targets: ["dumb_epoll_workers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -39,6 +41,7 @@ let package = Package(
                 "DumbProtocol", "DumbSystem", "DumbMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
 
@@ -63,6 +66,16 @@ let package = Package(
             dependencies: ["DumbServerKit"],
             path: "Sources/Servers/04-dumb_multithreaded"
         ),
+        .executableTarget(
+            name: "dumb_epoll",
+            dependencies: ["DumbServerKit"],
+            path: "Sources/Servers/05-dumb_epoll"
+        ),
+        .executableTarget(
+            name: "dumb_epoll_workers",
+            dependencies: ["DumbServerKit"],
+            path: "Sources/Servers/06-dumb_epoll_workers"
+        ),
 
         .target(
             name: "DumbTestSupport", dependencies: ["DumbProtocol", "DumbSystem", "CDumbSystem"],
@@ -71,11 +84,13 @@ let package = Package(
         .testTarget(name: "DumbSystemTests", dependencies: ["DumbSystem", "DumbTestSupport"]),
         .testTarget(name: "DumbMetricsTests", dependencies: ["DumbMetrics", "DumbTestSupport"]),
         .testTarget(name: "DumbServerKitTests", dependencies: ["DumbServerKit", "DumbTestSupport"]),
-        .testTarget(name: "ObservabilityTests", dependencies: ["DumbTestSupport"]),
         .testTarget(
             name: "ServersTests",
             dependencies: [
-                "DumbTestSupport", "DumbProtocol", "dumb_iterative", "dumb_multithreaded", "select_chat", "epoll_chat",
+                "DumbTestSupport", "DumbProtocol", "DumbSystem", "dumb_iterative", "dumb_multithreaded", "select_chat",
+                "epoll_chat",
+                "dumb_epoll",
+                "dumb_epoll_workers",
             ]
         ),
     ],

@@ -93,7 +93,7 @@ public final class ServerMetrics: SessionObserver {
 
     /// `dumb_event_loop_iteration_seconds`: one turn of an event loop, from epoll_wait's
     /// return to the next call. One histogram per process, shared by its loops.
-    public func makeEventLoopIterationHistogram() -> DurationHistogram {
+    public func makeEventLoopIterationHistogram() -> EventLoopIterationHistogram {
         registry.makeDurationHistogram(
             descriptor: .named(
                 "dumb_event_loop_iteration_seconds",
@@ -130,6 +130,9 @@ public final class ServerMetrics: SessionObserver {
         }
     }
 }
+
+/// The histogram of event loop turns, by a name a server can use without importing Prometheus.
+public typealias EventLoopIterationHistogram = DurationHistogram
 
 /// One event loop's or worker's share, counted in its own series and in the server's.
 public final class WorkerMetrics: SessionObserver {

@@ -60,6 +60,12 @@ public enum ServerStartup {
         let metrics = ServerMetrics(server: server, model: model)
         do {
             var port = options.port
+            if reusePort && port != 0 {
+                // SO_REUSEPORT lets any process of this user bind the port as well, and the kernel
+                // would split the connections between the two: a plain bind first makes sure that
+                // no other process serves it already.
+                Socket.close(try Socket.listen(host: options.host, port: port, backlog: 1).descriptor)
+            }
             for _ in 0..<max(1, listenerCount) {
                 let listener = try Socket.listen(
                     host: options.host, port: port, backlog: options.backlog,

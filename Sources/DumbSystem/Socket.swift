@@ -18,7 +18,8 @@ public enum AcceptResult: Sendable {
     case wouldBlock
     /// A connection was taken off the backlog and closed at once because the process is out
     /// of descriptors (EMFILE/ENFILE): it got a clean close instead of waiting forever, and the
-    /// listener stopped being readable in a loop.
+    /// listener stopped being readable in a loop. Out of descriptors with nothing to shed (a
+    /// non-blocking listener's backlog is empty) is ``wouldBlock``.
     case rejected(SystemError)
 }
 
@@ -93,7 +94,8 @@ public enum Socket {
                 ENETUNREACH:
                 continue  // the peer gave up before we took it (accept(2) lists these as retryable)
             case EMFILE, ENFILE:
-                return .rejected(shedConnection(listener, error: error))
+                guard let error = shedConnection(listener, error: error) else { return .wouldBlock }
+                return .rejected(error)
             default:
                 throw SystemError("accept4", errno: error)
             }
@@ -220,16 +222,22 @@ public enum Socket {
     /// process runs out (the trick libuv and many servers use).
     private static let reserve = Mutex<Int32>(open("/dev/null", O_RDONLY | O_CLOEXEC))
 
-    private static func shedConnection(_ listener: Int32, error: Int32) -> SystemError {
-        reserve.withLock { spare in
-            if spare >= 0 {
-                Glibc.close(spare)
-                let descriptor = accept4(listener, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
-                if descriptor >= 0 { Glibc.close(descriptor) }
-                spare = open("/dev/null", O_RDONLY | O_CLOEXEC)
-            }
+    /// Takes one connection off the backlog with the reserve descriptor and closes it. Nil
+    /// when none was shed: a non-blocking listener had none waiting, or the reserve is gone
+    /// (another thread took the number it freed). An event loop that accepts until EAGAIN
+    /// must then stop, not spin: out of descriptors, accept4 fails even on an empty backlog.
+    private static func shedConnection(_ listener: Int32, error: Int32) -> SystemError? {
+        let shed = reserve.withLock { spare -> Bool in
+            if spare < 0 { spare = open("/dev/null", O_RDONLY | O_CLOEXEC) }
+            guard spare >= 0 else { return false }
+            Glibc.close(spare)
+            let descriptor = accept4(listener, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+            let acceptError = errno
+            if descriptor >= 0 { Glibc.close(descriptor) }
+            spare = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            return descriptor >= 0 || (acceptError != EAGAIN && acceptError != EWOULDBLOCK)
         }
-        return SystemError("accept4", errno: error)
+        return shed ? SystemError("accept4", errno: error) : nil
     }
 }
 

@@ -15,30 +15,67 @@ public final class ServerProcess: @unchecked Sendable {
     public var pid: Int32 { process.pid }
 
     /// Starts `binary` with `arguments` (`--port 0 --metrics-port 0` are added unless the
-    /// arguments name them) and waits until it listens.
+    /// arguments name them) and waits until it listens. `launcher` runs it through another
+    /// program, as a user would: `["/usr/bin/taskset", "-c", "0"]`.
     public static func start(
         _ binary: String,
         arguments: [String] = [],
         environment: [String: String] = [:],
+        launcher: [String] = [],
         timeout: Double = 60
     ) throws -> ServerProcess {
         var arguments = arguments
         if !arguments.contains("--port") { arguments += ["--port", "0"] }
         if !arguments.contains("--metrics-port") { arguments += ["--metrics-port", "0"] }
-        let server = try ServerProcess(binary, arguments: arguments, environment: environment)
+        let server = try ServerProcess(binary, arguments: arguments, environment: environment, launcher: launcher)
         try server.waitForListening(timeout: timeout)
         return server
     }
 
+    /// Starts `binary` as ``start(_:arguments:environment:launcher:timeout:)`` does, with its
+    /// metrics endpoint on a free port (``metricsPort``). A port found free may be taken by
+    /// another process before the server binds it: then it tries another.
+    public static func startWithMetrics(
+        _ binary: String,
+        arguments: [String] = [],
+        environment: [String: String] = [:],
+        launcher: [String] = []
+    ) throws -> ServerProcess {
+        var lastError: any Error = TestFailure("no attempt")
+        for _ in 0..<5 {
+            let probe = try Socket.listen(host: "127.0.0.1", port: 0, backlog: 1)
+            Socket.close(probe.descriptor)
+            do {
+                return try start(
+                    binary, arguments: arguments + ["--metrics-port", String(probe.port)], environment: environment,
+                    launcher: launcher)
+            } catch let error as TestFailure where error.description.contains("Address already in use") {
+                lastError = error
+            }
+        }
+        throw lastError
+    }
+
     /// Starts `binary` without waiting for anything (CLI tests).
-    public init(_ binary: String, arguments: [String], environment: [String: String] = [:]) throws {
+    public init(
+        _ binary: String,
+        arguments: [String],
+        environment: [String: String] = [:],
+        launcher: [String] = []
+    ) throws {
         name = binary
         logPath = NSTemporaryDirectory() + "c10k-lab-\(binary)-\(UUID().uuidString).log"
         var merged = ProcessInfo.processInfo.environment
         for key in merged.keys where key.hasPrefix("DUMB_") { merged[key] = nil }
         for (key, value) in environment { merged[key] = value }
-        process = try ChildProcess(
-            try BinaryLocator.path(of: binary), arguments: arguments, environment: merged, outputPath: logPath)
+        let path = try BinaryLocator.path(of: binary)
+        if let program = launcher.first {
+            process = try ChildProcess(
+                program, arguments: launcher.dropFirst() + [path] + arguments, environment: merged,
+                outputPath: logPath)
+        } else {
+            process = try ChildProcess(path, arguments: arguments, environment: merged, outputPath: logPath)
+        }
     }
 
     deinit {
@@ -48,6 +85,20 @@ public final class ServerProcess: @unchecked Sendable {
 
     /// What the process wrote to stderr and stdout so far.
     public var log: String { process.output }
+
+    /// The port of its metrics endpoint, read from the server's log; nil when it has none.
+    public var metricsPort: Int? {
+        guard let range = log.range(of: #"metrics on http://[^ \n]+:(\d+)/metrics"#, options: .regularExpression)
+        else { return nil }
+        let address = log[range].dropLast("/metrics".count)
+        return address.split(separator: ":").last.flatMap { Int($0) }
+    }
+
+    /// Its metrics, scraped now over HTTP from its endpoint.
+    public func scrapeMetrics() throws -> ScrapedMetrics {
+        guard let metricsPort else { throw TestFailure("\(name) serves no metrics (started with --metrics-port 0?)") }
+        return try ScrapedMetrics.scrape(port: metricsPort)
+    }
 
     private func waitForListening(timeout: Double) throws {
         let deadline = Date().addingTimeInterval(timeout)

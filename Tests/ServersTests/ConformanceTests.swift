@@ -1,3 +1,4 @@
+import DumbProtocol
 import DumbTestSupport
 import Testing
 
@@ -197,6 +198,75 @@ struct ConformanceTests {
         try client.send("STREAM \(size)\nPING\n")
         #expect(try client.readStream(count: size) == .ok)
         #expect(try client.readLine() == "PONG")
+    }
+
+    /// A response the 300-client test expects: a line, or a STREAM's payload and trailer.
+    enum Expected {
+        case line(String)
+        case stream(UInt64)
+    }
+
+    @Test(
+        "300 simultaneous clients with mixed pipelined traffic are all answered correctly and in order",
+        arguments: ServerUnderTest.concurrent)
+    func manySimultaneousClients(server: ServerUnderTest) throws {
+        let process = try server.start()
+        var generator = SplitMix(seed: 300)
+        var clients: [(client: TestClient, rest: [UInt8], expected: [Expected])] = []
+        for _ in 0..<300 {
+            var requests = ""
+            var expected: [Expected] = []
+            for _ in 0..<8 {
+                switch generator.next() % 7 {
+                case 0:
+                    requests += "PING\n"
+                    expected.append(.line("PONG"))
+                case 1:
+                    let iterations = generator.next() % 5_000
+                    requests += "BURN \(iterations)\n"
+                    expected.append(.line("RESULT \(Burn.result(iterations: iterations))"))
+                case 2:
+                    let count = generator.next() % 3_000
+                    requests += "stream \(count)\r\n"
+                    expected.append(.stream(count))
+                case 3:
+                    let milliseconds = generator.next() % 200
+                    requests += "WAIT \(milliseconds)\n"
+                    expected.append(.line("DONE"))
+                case 4:
+                    requests += "FROB 1\n"
+                    expected.append(.line("ERR unknown command"))
+                case 5:
+                    requests +=
+                        ["WAIT -1\n", "BURN x\n", "STREAM 1000000000001\n", "PING 2\n"][
+                            Int(generator.next() % 4)]
+                    expected.append(.line("ERR bad argument"))
+                default:
+                    requests += "\n"  // an empty line: no response
+                }
+            }
+            // Each client sends its requests in two pieces cut anywhere, the second piece once
+            // every client has connected and sent its first: 300 connections, all mid-request.
+            let bytes = Array(requests.utf8)
+            let cut = Int(generator.next() % UInt64(bytes.count))
+            let client = try TestClient(port: process.port)
+            try client.send(Array(bytes[..<cut]))
+            clients.append((client, Array(bytes[cut...]), expected))
+        }
+        for (client, rest, _) in clients { try client.send(rest) }
+        for (index, (client, _, expected)) in clients.enumerated() {
+            responses: for response in expected {
+                switch response {
+                case .line(let line):
+                    let received = try client.readLine()
+                    #expect(received == line, "client \(index)")
+                    if received != line { break responses }  // the rest would be out of step
+                case .stream(let count):
+                    #expect(try client.readStream(count: count) == .ok, "client \(index)")
+                }
+            }
+        }
+        for (client, _, _) in clients { #expect(client.unread.isEmpty) }
     }
 
     @Test("an idle connection stays open", arguments: ServerUnderTest.all)

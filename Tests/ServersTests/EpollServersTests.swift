@@ -1,0 +1,178 @@
+import DumbSystem
+import DumbTestSupport
+import Foundation
+import Testing
+
+/// dumb_epoll's lesson (a BURN stalls the loop's only thread), and what the epoll servers cost
+/// in threads: one loop, one thread; one loop per CPU for dumb_epoll_workers.
+@Suite("the epoll servers")
+struct EpollServersTests {
+    static let taskset = "/usr/bin/taskset"
+    static let hasTaskset = FileManager.default.isExecutableFile(atPath: taskset)
+
+    @Test("dumb_epoll: a PING sent on another connection during a long BURN is answered only after the BURN")
+    func burnStallsEveryClient() throws {
+        let process = try ServerProcess.startWithMetrics("dumb_epoll")
+        let other = try TestClient(port: process.port)
+        try other.send("PING\n")
+        #expect(try other.readLine() == "PONG")  // accepted and registered with the loop
+        let receivedBefore = try #require(try process.scrapeMetrics()["dumb_bytes_received_total"])
+
+        let burner = try TestClient(port: process.port)
+        let burn = "BURN 10000000\n"  // about 2 s in a debug build, 10 ms in a release one
+        try burner.send(burn)
+        // The loop counts a connection's bytes as it reads them and, in the same turn, goes on
+        // to parse the line and run the BURN, without returning to epoll_wait. Once the bytes
+        // are counted (the metrics endpoint has its own thread), the loop is in the BURN or
+        // past it: no timing involved.
+        let receivedAll = receivedBefore + Double(burn.utf8.count)
+        #expect(
+            eventually(timeout: 120) { (try? process.scrapeMetrics()["dumb_bytes_received_total"]) == receivedAll },
+            "the server never read the BURN")
+
+        try other.send("PING\n")
+        #expect(try other.readLine(timeout: 600) == "PONG")
+        // The PONG is written only after the BURN's RESULT was handed to the kernel (and counted)
+        // on the same thread: a server whose loop did not stall would show 0 BURNs here.
+        let metrics = try process.scrapeMetrics()
+        #expect(metrics[#"dumb_requests_total{command="BURN"}"#] == 1, "the PING was answered during the BURN")
+        #expect(try burner.readLine()?.hasPrefix("RESULT ") == true)
+    }
+
+    @Test("dumb_epoll --metrics-port 0: one thread under 400 connections, WAITs and STREAMs under way")
+    func epollRunsOneThread() throws {
+        let process = try ServerProcess.start("dumb_epoll", arguments: ["--metrics-port", "0"])
+        let clients = try ThreadingTests.openConnections(ThreadingTests.connections, to: process, answered: true)
+        for (index, client) in clients.prefix(20).enumerated() {
+            try client.send(index % 2 == 0 ? "WAIT 60000\n" : "STREAM 100000000000\n")
+        }
+        #expect(try clients[1].read(count: 26) == Array("abcdefghijklmnopqrstuvwxyz".utf8))
+        let last = try #require(clients.last)
+        try last.send("PING\n")
+        #expect(try last.readLine() == "PONG")
+        #expect(process.threadCount == 1)
+    }
+
+    static let prlimit = "/usr/bin/prlimit"
+
+    @Test(
+        "out of descriptors: connections over the limit are closed at once and counted, and the loop goes on",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: prlimit)),
+        arguments: ["dumb_epoll", "dumb_epoll_workers"])
+    func outOfDescriptors(binary: String) throws {
+        // 64 descriptors in all: the server's own take about ten, the clients the rest
+        let process = try ServerProcess.startWithMetrics(binary, launcher: [Self.prlimit, "--nofile=64"])
+        var clients: [TestClient] = []
+        for _ in 0..<100 {
+            let client = try TestClient(port: process.port)
+            try? client.send("PING\n")  // a refused one may be closed already
+            clients.append(client)
+        }
+        var served = 0
+        for client in clients where (try? client.readLine()) == "PONG" { served += 1 }
+        #expect(served >= 10 && served < 64, "\(served) of 100 served")
+        #expect(process.log.contains("refused a connection"), "\(process.log)")
+        #expect(process.isRunning)
+        // once the clients leave, there are descriptors again, and the server serves
+        clients.removeAll()
+        #expect(
+            eventually {
+                guard let client = try? TestClient(port: process.port) else { return false }
+                try? client.send("PING\n")
+                return (try? client.readLine()) == "PONG"
+            })
+        let rejected = try process.scrapeMetrics()["dumb_connections_rejected_total"] ?? 0
+        #expect(rejected >= Double(100 - served))
+    }
+
+    /// The loop count from "running N event loops" in the log, which the server writes once
+    /// it started every loop's thread.
+    static func loopCount(_ process: ServerProcess) -> Int? {
+        var count: Int?
+        _ = eventually {
+            if let range = process.log.range(of: #"running \d+ event loops"#, options: .regularExpression) {
+                count = Int(process.log[range].split(separator: " ")[1])
+            }
+            return count != nil || !process.isRunning
+        }
+        return count
+    }
+
+    /// Checks a dumb_epoll_workers process runs `loops` loops: the log, the threads (the
+    /// loops and the metrics endpoint's), and one metrics series per loop.
+    static func expectLoops(_ loops: Int, in process: ServerProcess) throws {
+        #expect(loopCount(process) == loops, "\(process.log)")
+        let clients = try ThreadingTests.openConnections(20, to: process, answered: true)
+        #expect(process.threadCount == loops + 1)
+        let metrics = try process.scrapeMetrics()
+        let perLoop = metrics.series("dumb_worker_connections_active")
+        #expect(perLoop.count == loops, "\(perLoop)")
+        #expect(perLoop.values.reduce(0, +) == Double(clients.count))
+    }
+
+    @Test("taskset -c 0 dumb_epoll_workers: one event loop", .enabled(if: hasTaskset))
+    func pinnedToOneCPU() throws {
+        let process = try ServerProcess.startWithMetrics("dumb_epoll_workers", launcher: [Self.taskset, "-c", "0"])
+        try Self.expectLoops(1, in: process)
+    }
+
+    @Test(
+        "taskset -c with two CPUs: two event loops", .enabled(if: hasTaskset && CPUAffinity.allowedCPUs().count >= 2))
+    func pinnedToTwoCPUs() throws {
+        let cpus = CPUAffinity.allowedCPUs().prefix(2).map(String.init).joined(separator: ",")
+        let process = try ServerProcess.startWithMetrics("dumb_epoll_workers", launcher: [Self.taskset, "-c", cpus])
+        try Self.expectLoops(2, in: process)
+    }
+
+    @Test("unpinned: one event loop per CPU the process may run on (2 on a 2-CPU machine)")
+    func onePerAllowedCPU() throws {
+        // the server inherits this process's CPU affinity
+        let process = try ServerProcess.startWithMetrics("dumb_epoll_workers")
+        try Self.expectLoops(CPUAffinity.allowedCPUCount(), in: process)
+    }
+
+    @Test("--workers and DUMB_WORKERS set the loops; the option wins; bad counts are refused")
+    func workersOption() throws {
+        let fromOption = try ServerProcess.start("dumb_epoll_workers", arguments: ["--workers", "3"])
+        #expect(Self.loopCount(fromOption) == 3)
+        #expect(fromOption.threadCount == 3)
+        let fromEnvironment = try ServerProcess.start("dumb_epoll_workers", environment: ["DUMB_WORKERS": "4"])
+        #expect(Self.loopCount(fromEnvironment) == 4)
+        let both = try ServerProcess.start(
+            "dumb_epoll_workers", arguments: ["--workers", "1"], environment: ["DUMB_WORKERS": "4"])
+        #expect(Self.loopCount(both) == 1)
+        for (arguments, environment, message) in [
+            (["--workers", "0"], [:], "--workers 0 is not a loop count"),
+            (["--workers", "5000"], [:], "give 1 to 1024"),
+            ([], ["DUMB_WORKERS": "many"], "DUMB_WORKERS=many is not a whole number"),
+        ] as [([String], [String: String], String)] {
+            let process = try ServerProcess("dumb_epoll_workers", arguments: arguments, environment: environment)
+            #expect(process.waitForExit(timeout: 60) != 0)
+            #expect(process.log.contains(message), "\(arguments) \(environment): \(process.log)")
+        }
+    }
+
+    @Test("dumb_epoll_workers: connections spread over the loops, each counting its own")
+    func connectionsSpread() throws {
+        let process = try ServerProcess.startWithMetrics("dumb_epoll_workers", arguments: ["--workers", "2"])
+        // SO_REUSEPORT hashes each connection's addresses to a listener: 100 connections all
+        // on one of two loops has a probability of 2^-99
+        let clients = try ThreadingTests.openConnections(100, to: process, answered: true)
+        let metrics = try process.scrapeMetrics()
+        for worker in ["0", "1"] {
+            let connections = metrics[#"dumb_worker_connections_active{worker="\#(worker)"}"#] ?? 0
+            let requests = metrics[#"dumb_worker_requests_total{worker="\#(worker)"}"#] ?? 0
+            #expect(connections >= 1, "loop \(worker) got no connection: \(metrics.series("dumb_worker"))")
+            #expect(connections == requests, "each connection sent one PING")
+        }
+        #expect(metrics.series("dumb_worker_connections_active").values.reduce(0, +) == Double(clients.count))
+        #expect(metrics["dumb_connections_active"] == Double(clients.count))
+        // and a closed connection leaves its loop's count
+        for client in clients { client.shutdownWrite() }
+        for client in clients { #expect(try client.waitForClose()) }
+        #expect(
+            eventually {
+                (try? process.scrapeMetrics().series("dumb_worker_connections_active").values.reduce(0, +)) == 0
+            })
+    }
+}
