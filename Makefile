@@ -3,13 +3,14 @@
 #
 #   make dumb_iterative && ./dumb_iterative
 #   make dumb_multithreaded && taskset -c 0 ./dumb_multithreaded
+#   make dumb_nio && ./dumb_nio
 #   make test          # everything CI checks: format, warnings, unit and black-box tests
 #   make all           # every binary, release build
 
 SWIFT ?= swift
 RELEASE := .build/release
 
-SERVERS := dumb_iterative dumb_multithreaded
+SERVERS := dumb_iterative dumb_multithreaded dumb_nio
 BINARIES := $(SERVERS)
 
 .PHONY: all test build lint format check-warnings clean $(BINARIES)

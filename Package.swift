@@ -7,11 +7,13 @@ let package = Package(
     products: [
         .executable(name: "dumb_iterative", targets: ["dumb_iterative"]),
         .executable(name: "dumb_multithreaded", targets: ["dumb_multithreaded"]),
+        .executable(name: "dumb_nio", targets: ["dumb_nio"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
     ],
     targets: [
@@ -51,6 +53,16 @@ let package = Package(
             dependencies: ["DumbServerKit"],
             path: "Sources/Servers/04-dumb_multithreaded"
         ),
+        .executableTarget(
+            name: "dumb_nio",
+            dependencies: [
+                "DumbServerKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/Servers/09-dumb_nio"
+        ),
 
         .target(name: "DumbTestSupport", dependencies: ["DumbProtocol", "DumbSystem"], path: "Tests/DumbTestSupport"),
         .testTarget(name: "DumbProtocolTests", dependencies: ["DumbProtocol"]),
@@ -60,7 +72,9 @@ let package = Package(
         .testTarget(name: "ObservabilityTests", dependencies: ["DumbTestSupport"]),
         .testTarget(
             name: "ServersTests",
-            dependencies: ["DumbTestSupport", "DumbProtocol", "dumb_iterative", "dumb_multithreaded"]
+            dependencies: [
+                "DumbTestSupport", "DumbProtocol", "DumbSystem", "dumb_iterative", "dumb_multithreaded", "dumb_nio",
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]
