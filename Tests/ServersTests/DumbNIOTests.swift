@@ -99,6 +99,8 @@ struct DumbNIOTests {
             #"dumb_worker_requests_total{worker="0"} 6"#,
             #"dumb_worker_connections_active{worker="0"} 1"#,
             "dumb_connections_active 1",
+            "dumb_bytes_received_total 42",
+            "dumb_bytes_sent_total 100069",  // 2 PONG, a RESULT, 100000 + 6 bytes, an ERR, a DONE
         ]
         // a request is counted once its last byte reached the kernel, which may be just after
         // the client read it

@@ -1,3 +1,4 @@
+import DumbMetrics
 import DumbProtocol
 import NIOCore
 
@@ -10,14 +11,16 @@ import NIOCore
 struct RequestDecoder: ByteToMessageDecoder {
     typealias InboundOut = ParsedLine
 
+    private let metrics: WorkerMetrics
     private var framer = LineFramer()
     private var reportedLineTooLong = false
 
+    init(metrics: WorkerMetrics) {
+        self.metrics = metrics
+    }
+
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        buffer.readWithUnsafeReadableBytes { bytes in
-            framer.append(bytes)
-            return bytes.count
-        }
+        take(&buffer)
         passOnCompleteLines(context: context)
         return .needMoreData
     }
@@ -27,13 +30,20 @@ struct RequestDecoder: ByteToMessageDecoder {
     mutating func decodeLast(
         context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool
     ) throws -> DecodingState {
+        take(&buffer)
+        framer.finishInput()
+        passOnCompleteLines(context: context)
+        return .needMoreData
+    }
+
+    /// Moves every byte NIO read into the framer.
+    private mutating func take(_ buffer: inout ByteBuffer) {
+        guard buffer.readableBytes > 0 else { return }
+        metrics.bytesReceived(buffer.readableBytes)
         buffer.readWithUnsafeReadableBytes { bytes in
             framer.append(bytes)
             return bytes.count
         }
-        framer.finishInput()
-        passOnCompleteLines(context: context)
-        return .needMoreData
     }
 
     private mutating func passOnCompleteLines(context: ChannelHandlerContext) {
