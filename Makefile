@@ -7,13 +7,14 @@
 #   make dumb_multithreaded && taskset -c 0 ./dumb_multithreaded
 #   make dumb_epoll && taskset -c 0 ./dumb_epoll
 #   make dumb_epoll_workers && taskset -c 0,1 ./dumb_epoll_workers
+#   make dumb_nio && ./dumb_nio
 #   make test          # everything CI checks: format, warnings, unit and black-box tests
 #   make all           # every binary, release build
 
 SWIFT ?= swift
 RELEASE := .build/release
 
-SERVERS := dumb_iterative select_chat epoll_chat dumb_multithreaded dumb_epoll dumb_epoll_workers
+SERVERS := dumb_iterative select_chat epoll_chat dumb_multithreaded dumb_epoll dumb_epoll_workers dumb_nio
 BINARIES := $(SERVERS)
 
 .PHONY: all test build lint format check-warnings clean $(BINARIES)

@@ -11,11 +11,13 @@ let package = Package(
         .executable(name: "dumb_multithreaded", targets: ["dumb_multithreaded"]),
         .executable(name: "dumb_epoll", targets: ["dumb_epoll"]),
         .executable(name: "dumb_epoll_workers", targets: ["dumb_epoll_workers"]),
+        .executable(name: "dumb_nio", targets: ["dumb_nio"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
     ],
     targets: [
@@ -76,6 +78,16 @@ let package = Package(
             dependencies: ["DumbServerKit"],
             path: "Sources/Servers/06-dumb_epoll_workers"
         ),
+        .executableTarget(
+            name: "dumb_nio",
+            dependencies: [
+                "DumbServerKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/Servers/09-dumb_nio"
+        ),
 
         .target(
             name: "DumbTestSupport", dependencies: ["DumbProtocol", "DumbSystem", "CDumbSystem"],
@@ -91,6 +103,7 @@ let package = Package(
                 "epoll_chat",
                 "dumb_epoll",
                 "dumb_epoll_workers",
+                "dumb_nio",
             ]
         ),
     ],

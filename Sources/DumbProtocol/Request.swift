@@ -74,6 +74,17 @@ public enum ParsedLine: Equatable, Sendable {
 public enum RequestParser {
     /// Parses one line, without its `\n` and without a `\r` right before it.
     public static func parse<Line: Collection<UInt8>>(_ line: Line) -> ParsedLine {
+        parseLine(line)
+    }
+
+    /// Parses one line as ``LineFramer`` hands it out. Not generic, so that a caller in another
+    /// module (dumb_nio's decoder) runs the code specialized here instead of the generic one,
+    /// which looks up type metadata for every word and costs several times more per request.
+    public static func parse(_ line: ArraySlice<UInt8>) -> ParsedLine {
+        parseLine(line)
+    }
+
+    private static func parseLine<Line: Collection<UInt8>>(_ line: Line) -> ParsedLine {
         var words = SpaceSeparatedWords(line)
         guard let name = words.next() else { return .empty }
         let command: Command
@@ -121,12 +132,15 @@ public enum RequestParser {
     /// ASCII case-insensitive comparison with an upper-case name.
     private static func matches<Word: Collection<UInt8>>(_ word: Word, _ upperCaseName: StaticString) -> Bool {
         guard word.count == upperCaseName.utf8CodeUnitCount else { return false }
-        return upperCaseName.withUTF8Buffer { name in
-            zip(word, name).allSatisfy { byte, expected in
-                let upper = (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) ? byte - 32 : byte
-                return upper == expected
-            }
+        // A plain loop over the name's bytes: `zip` in a closure here was not specialized, and
+        // looked up generic type metadata on every request.
+        var expected = upperCaseName.utf8Start
+        for byte in word {
+            let upper = (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) ? byte - 32 : byte
+            guard upper == expected.pointee else { return false }
+            expected += 1
         }
+        return true
     }
 
     /// A decimal number of digits only (no sign), at most `limit`; `nil` otherwise.

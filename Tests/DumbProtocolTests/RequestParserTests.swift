@@ -14,6 +14,16 @@ import Testing
         #expect(RequestParser.parse("BURN 007") == .request(.burn(iterations: 7)))
     }
 
+    /// The non-generic overload for the framer's lines (a slice inside a larger buffer, as the
+    /// framer hands them out) parses exactly as the generic one.
+    @Test(arguments: ["PING", "  bUrN   10 ", "STREAM 5", "WAIT x", "FOO", "", "PING 1", "wait 600000"])
+    func framerSlicesParseAsText(line: String) {
+        let buffer = Array(("xx" + line + "\nyy").utf8)
+        let slice: ArraySlice<UInt8> = buffer[2..<(2 + line.utf8.count)]
+        #expect(RequestParser.parse(slice) == RequestParser.parse(line))
+        #expect(RequestParser.parse(slice) == RequestParser.parse(AnyCollection(slice)))
+    }
+
     @Test func emptyLines() {
         #expect(RequestParser.parse("") == .empty)
         #expect(RequestParser.parse("     ") == .empty)

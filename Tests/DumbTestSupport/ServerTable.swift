@@ -35,6 +35,7 @@ extension ServerUnderTest {
         ServerUnderTest("dumb_multithreaded", .concurrent),
         ServerUnderTest("dumb_epoll", .concurrent),
         ServerUnderTest("dumb_epoll_workers", .concurrent),
+        ServerUnderTest("dumb_nio", .concurrent),
     ]
 
     /// Every server but the iterative one: those that must stay responsive in every stall.
