@@ -160,7 +160,7 @@ public final class LoadRun {
             buffer.copyBytes(from: line)
             return UnsafeRawBufferPointer(buffer)
         }
-        verifiers = configuration.mix.entries.map { ResponseVerifier(expecting: $0.expected) }
+        verifiers = configuration.mix.expectedAnswers().map { ResponseVerifier(expecting: $0) }
         var sum: UInt64 = 0
         cumulativeWeights = configuration.mix.entries.map { entry in
             sum += UInt64(entry.weight)

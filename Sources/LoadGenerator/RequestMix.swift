@@ -9,8 +9,8 @@ public struct RequestMix: Sendable {
         public let line: String
         /// Its share of the requests, relative to the other entries' weights.
         public let weight: Int
-        /// The answer it must get.
-        public let expected: ResponseVerifier.Expected
+        /// The DUMB request; nil with `--expect` (the line goes out as written).
+        public let request: Request?
     }
 
     public let entries: [Entry]
@@ -19,15 +19,12 @@ public struct RequestMix: Sendable {
 
     /// One request line. Without `expect`, it must be a DUMB request.
     public static func single(_ line: String, expect: String? = nil) throws(UsageError) -> RequestMix {
-        var cache: [UInt64: UInt64] = [:]
-        return RequestMix(
-            entries: [try entry(line, weight: 1, expect: expect, burnResults: &cache)], expectedPrefix: expect)
+        RequestMix(entries: [try entry(line, weight: 1, expect: expect)], expectedPrefix: expect)
     }
 
     /// A mix written as `REQUEST=WEIGHT,REQUEST=WEIGHT,…` (weights are whole numbers ≥ 1).
     public static func parse(_ text: String, expect: String? = nil) throws(UsageError) -> RequestMix {
         var entries: [Entry] = []
-        var cache: [UInt64: UInt64] = [:]
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             guard let equals = part.lastIndex(of: "=") else {
                 throw UsageError(
@@ -38,33 +35,22 @@ public struct RequestMix: Sendable {
                 throw UsageError(
                     "--mix entry '\(part)': the weight '\(weightText)' must be a whole number of at least 1.")
             }
-            entries.append(try entry(String(part[..<equals]), weight: weight, expect: expect, burnResults: &cache))
+            entries.append(try entry(String(part[..<equals]), weight: weight, expect: expect))
         }
         return RequestMix(entries: entries, expectedPrefix: expect)
     }
 
-    /// BURN results are computed once per iteration count (`burnResults`), however often the
-    /// count appears.
-    private static func entry(_ line: String, weight: Int, expect: String?, burnResults: inout [UInt64: UInt64])
-        throws(UsageError) -> Entry
-    {
+    private static func entry(_ line: String, weight: Int, expect: String?) throws(UsageError) -> Entry {
         let line = line.trimmingCharacters(in: " ")
         guard !line.isEmpty, !line.contains("\n"), !line.contains("\r") else {
             throw UsageError("the request '\(line)' must be one non-empty line, e.g. --request \"BURN 1000\".")
         }
-        if let expect {
-            return Entry(line: line, weight: weight, expected: .linePrefix(Array(expect.utf8)))
+        if expect != nil {
+            return Entry(line: line, weight: weight, request: nil)
         }
         switch RequestParser.parse(line) {
         case .request(let request):
-            let expected: ResponseVerifier.Expected
-            if case .burn(let iterations) = request {
-                if burnResults[iterations] == nil { burnResults[iterations] = Burn.result(iterations: iterations) }
-                expected = .result(burnResults[iterations]!)
-            } else {
-                expected = ResponseVerifier.Expected(answering: request)
-            }
-            return Entry(line: line, weight: weight, expected: expected)
+            return Entry(line: line, weight: weight, request: request)
         case .error(let error):
             let reason = "\(error.responseLine)".dropFirst(4).dropLast()
             throw UsageError(
@@ -72,6 +58,23 @@ public struct RequestMix: Sendable {
             )
         case .empty:
             throw UsageError("the request must not be empty: e.g. --request \"BURN 1000\".")
+        }
+    }
+
+    /// The answer each entry must get. BURN results are computed here, once per iteration
+    /// count however often it appears (a BURN of a billion iterations takes seconds).
+    public func expectedAnswers() -> [ResponseVerifier.Expected] {
+        var burnResults: [UInt64: UInt64] = [:]
+        return entries.map { entry in
+            switch entry.request {
+            case nil:
+                return .linePrefix(Array((expectedPrefix ?? "").utf8))
+            case .burn(let iterations):
+                if burnResults[iterations] == nil { burnResults[iterations] = Burn.result(iterations: iterations) }
+                return .result(burnResults[iterations]!)
+            case let request?:
+                return ResponseVerifier.Expected(answering: request)
+            }
         }
     }
 
