@@ -56,8 +56,8 @@ public struct ConnectionLimits: Sendable {
     }
 
     /// Why only `connected` of `requested` connections were open at once, from what went
-    /// wrong while connecting.
-    public func shortfall(requested: Int, connected: Int, errors: ErrorCounts) -> String? {
+    /// wrong while connecting; `pending` connects were still in progress.
+    public func shortfall(requested: Int, connected: Int, errors: ErrorCounts, pending: Int = 0) -> String? {
         guard connected < requested else { return nil }
         var reasons: [String] = []
         if requested > connectionsAllowedByDescriptors || errors[.descriptors] > 0 {
@@ -84,6 +84,11 @@ public struct ConnectionLimits: Sendable {
         if errors[.reset] + errors[.closedEarly] > 0 {
             reasons.append(
                 "the server closed or reset \(errors[.reset] + errors[.closedEarly]) connections")
+        }
+        if pending > 0 {
+            reasons.append(
+                "\(pending) connects were still in progress: the server completes handshakes slowly (its accept queue is full, or its CPU is)"
+            )
         }
         if reasons.isEmpty {
             reasons.append("the run ended before the ramp did (raise --duration or --connect-rate)")

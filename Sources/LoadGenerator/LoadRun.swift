@@ -112,25 +112,30 @@ public final class LoadRun {
     private let scratch: UnsafeMutableRawBufferPointer
     private let requestBytes: [UnsafeRawBufferPointer]
     private let verifiers: [ResponseVerifier]
+    /// Sockets are watched edge-triggered: epoll reports new bytes once, and does not poll
+    /// every socket it reported again at the next wait (level-triggered does). With
+    /// `peerClosed`, an event that brings the last bytes also says the end follows.
+    private static let readable: Epoll.Events = [.input, .peerClosed, .edgeTriggered]
+    private static let closing: Epoll.Events = [.peerClosed, .hangUp, .error]
     private let cumulativeWeights: [UInt64]
-    private var random: UInt64
+    @exclusivity(unchecked) private var random: UInt64
 
-    private var scheduler: SendScheduler
+    @exclusivity(unchecked) private var scheduler: SendScheduler
     /// Connect and answer deadlines, in order (each is its start plus the one timeout).
-    private var deadlines = Deque<(deadline: UInt64, slot: Int32, generation: UInt32)>()
+    @exclusivity(unchecked) private var deadlines = Deque<(deadline: UInt64, slot: Int32, generation: UInt32)>()
     /// Clients to connect now, and clients to connect again after a failed connect.
     private var connectNow = Deque<Int32>()
     private var connectLater = Deque<(notBefore: UInt64, slot: Int32)>()
     private var connectTokens = 1.0
     private var connectTokensAt: UInt64 = 0
 
-    private var latency = LatencyRecorder()
+    @exclusivity(unchecked) private var latency = LatencyRecorder()
     private var connectLatency = LatencyRecorder.makeHistogram()
-    private var answered: UInt64 = 0
-    private var errors = ErrorCounts()
+    @exclusivity(unchecked) private var answered: UInt64 = 0
+    @exclusivity(unchecked) private var errors = ErrorCounts()
     private var requestOutcomes = [UInt64](repeating: 0, count: ErrorKind.allCases.count)
-    private var connected = 0
-    private var mostConnected = 0
+    @exclusivity(unchecked) private var connected = 0
+    @exclusivity(unchecked) private var mostConnected = 0
     private var firstWrongAnswer: String?
     private var noted: Set<Int> = []
 
@@ -139,6 +144,11 @@ public final class LoadRun {
     private var answeredAtLastStatus: UInt64 = 0
     private var lastStatusAt: UInt64 = 0
     private var rampAnnounced = false
+    private var shortfallAnnounced = false
+    @exclusivity(unchecked) private var connecting = 0
+    /// Answers with bytes left in the socket after a turn's reads (a long STREAM): read on
+    /// at the next turn, since edge-triggered epoll will not report them again.
+    private var unfinishedReads: [(slot: Int32, generation: UInt32)] = []
 
     private static let stopToken = UInt64.max
 
@@ -203,11 +213,12 @@ public final class LoadRun {
             end = now
             if let stopAt, now >= stopAt { break }
             expireDeadlines(now)
+            readUnfinished()
             startConnects(now)
             sendDueRequests(now)
             if now >= nextStatus { reportStatus(now) }
 
-            let wake = nextWake(now, stopAt: stopAt)
+            let wake = unfinishedReads.isEmpty ? nextWake(now, stopAt: stopAt) : now
             let timeout = wake <= now ? 0 : Int32(clamping: (wake - now + 999_999) / 1_000_000)
             let events: ArraySlice<(token: UInt64, events: Epoll.Events)>
             do {
@@ -266,11 +277,12 @@ public final class LoadRun {
         clients[slot].generation &+= 1
         do {
             if established {
-                try epoll.add(descriptor, .input, token: UInt64(slot))
+                try epoll.add(descriptor, Self.readable, token: UInt64(slot))
                 connectionEstablished(slot, now)
             } else {
-                try epoll.add(descriptor, .output, token: UInt64(slot))
+                try epoll.add(descriptor, [.output, .edgeTriggered], token: UInt64(slot))
                 clients[slot].state = .connecting
+                connecting += 1
                 deadlines.append((now + configuration.timeout, Int32(slot), clients[slot].generation))
             }
         } catch {
@@ -283,6 +295,7 @@ public final class LoadRun {
 
     /// A connect in progress became writable: it is established or it failed.
     private func finishConnect(_ slot: Int, _ now: UInt64) {
+        connecting -= 1
         let descriptor = clients[slot].descriptor
         let error = Socket.pendingError(descriptor)
         if error != 0 {
@@ -294,8 +307,9 @@ public final class LoadRun {
                 detail: SystemError("connect(\(configuration.address))", errno: error).description)
             return
         }
+        clients[slot].state = .disconnected
         do {
-            try epoll.modify(descriptor, .input, token: UInt64(slot))
+            try epoll.modify(descriptor, Self.readable, token: UInt64(slot))
         } catch {
             drop(slot, .connectFailed, now)
             return
@@ -331,6 +345,7 @@ public final class LoadRun {
         let client = clients[slot]
         if client.descriptor >= 0 { Socket.close(client.descriptor) }
         if client.state == .idle || client.state == .awaiting { connected -= 1 }
+        if client.state == .connecting { connecting -= 1 }
         clients[slot].descriptor = -1
         clients[slot].state = .disconnected
         clients[slot].generation &+= 1
@@ -396,9 +411,9 @@ public final class LoadRun {
                 break
             }
             if clients[slot].unsent > 0 {
-                try epoll.modify(descriptor, [.input, .output], token: UInt64(slot))
+                try epoll.modify(descriptor, [.input, .output, .edgeTriggered], token: UInt64(slot))
             } else if offset > 0 {
-                try epoll.modify(descriptor, .input, token: UInt64(slot))
+                try epoll.modify(descriptor, Self.readable, token: UInt64(slot))
             }
         } catch {
             failRequest(slot, .reset, now)
@@ -427,7 +442,9 @@ public final class LoadRun {
                 writeRequest(slot, SystemClock.now())
                 guard clients[slot].state == .awaiting else { return }
             }
-            if !events.isDisjoint(with: [.input, .error, .hangUp]) { readAnswer(slot) }
+            if !events.isDisjoint(with: [.input, .peerClosed, .error, .hangUp]) {
+                readAnswer(slot, closing: !events.isDisjoint(with: Self.closing))
+            }
         case .idle:
             readUnasked(slot)
         case .disconnected:
@@ -435,10 +452,25 @@ public final class LoadRun {
         }
     }
 
-    /// Reads the answer as far as it came, and checks it.
-    private func readAnswer(_ slot: Int) {
+    private func readUnfinished() {
+        guard !unfinishedReads.isEmpty else { return }
+        let reads = unfinishedReads
+        unfinishedReads.removeAll(keepingCapacity: true)
+        for (slot, generation) in reads {
+            let slot = Int(slot)
+            if clients[slot].state == .awaiting && clients[slot].generation == generation {
+                readAnswer(slot, closing: true)
+            }
+        }
+    }
+
+    /// Reads the answer as far as it came, and checks it. A read that does not fill the
+    /// buffer emptied the socket, and epoll reports the next bytes when they come, unless
+    /// the peer is `closing`: then it reads on to the end, which epoll reports only once.
+    private func readAnswer(_ slot: Int, closing: Bool) {
         let descriptor = clients[slot].descriptor
-        // A long STREAM is read in several chunks per turn; a PING answer takes one read.
+        // A long STREAM is read in several chunks per turn (then the others get theirs);
+        // a PING answer takes one read.
         for _ in 0..<16 {
             let count: Int
             do {
@@ -456,7 +488,7 @@ public final class LoadRun {
             }
             switch clients[slot].verifier.consume(UnsafeRawBufferPointer(rebasing: scratch[0..<count])) {
             case .incomplete:
-                if count < scratch.count { return }
+                if count < scratch.count && !closing { return }
             case .complete(let consumed):
                 let now = SystemClock.now()
                 if consumed < count {
@@ -467,13 +499,20 @@ public final class LoadRun {
                     return
                 }
                 answerCorrect(slot, now)
-                return
+                guard closing else { return }
+                // the server closed after answering: the next request (or the idle
+                // connection) meets the end
+                if clients[slot].state != .awaiting {
+                    readUnasked(slot)
+                    return
+                }
             case .wrong(let reason):
                 wrongAnswer(
                     slot, "to \(configuration.mix.entries[clients[slot].entry].line): \(reason)", SystemClock.now())
                 return
             }
         }
+        unfinishedReads.append((Int32(slot), clients[slot].generation))
     }
 
     @inline(__always)
@@ -574,7 +613,24 @@ public final class LoadRun {
         lastStatusAt = now
         while nextStatus <= now { nextStatus += configuration.statusInterval }
         progress?.status(report)
+        announceShortfall(now)
         publishMetrics()
+    }
+
+    /// Says once, while the run goes on, that the ramp is well behind what --connect-rate
+    /// asked for, and why.
+    private func announceShortfall(_ now: UInt64) {
+        guard !rampAnnounced, !shortfallAnnounced else { return }
+        let rampSeconds = Double(target) / configuration.connectRate
+        let elapsed = Double(now - start) / 1e9
+        guard elapsed >= rampSeconds * 2 + 2,
+            let reasons = limits.shortfall(
+                requested: configuration.clients, connected: mostConnected, errors: errors, pending: connecting)
+        else { return }
+        shortfallAnnounced = true
+        progress?.note(
+            "after \(LoadSummary.number(elapsed, decimals: 1)) s (the ramp should take \(LoadSummary.number(rampSeconds, decimals: 1)) s): \(reasons)"
+        )
     }
 
     private func publishMetrics() {
@@ -629,7 +685,8 @@ public final class LoadRun {
         summary.requestDescription = configuration.mix.description
         summary.unsentDueRequests = scheduler.backlog(now: end)
         summary.firstWrongAnswer = firstWrongAnswer
-        summary.shortfall = limits.shortfall(requested: configuration.clients, connected: mostConnected, errors: errors)
+        summary.shortfall = limits.shortfall(
+            requested: configuration.clients, connected: mostConnected, errors: errors, pending: connecting)
         return summary
     }
 

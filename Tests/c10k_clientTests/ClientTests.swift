@@ -95,6 +95,17 @@ struct WrongServerTests {
         #expect(run.output.contains("to BURN 10: expected RESULT 16086693280373169734, got RESULT 12345"))
     }
 
+    @Test("a server that closes right after an answer: the answer counts, the close is seen at once")
+    func closesAfterAnswering() throws {
+        let server = try WrongServer(.answersThenCloses)
+        let run = try ClientRun([
+            "4", "--port", "\(server.port)", "--duration", "1500ms", "--timeout", "500ms", "--request", "PING",
+        ])
+        #expect(run.status == 1)
+        #expect((run.integer("requests") ?? 0) > 0)
+        #expect(!run.errorKinds.isEmpty && run.errorKinds.isSubset(of: ["closed_early", "reset"]), "\(run.errors)")
+    }
+
     @Test("nothing listens: refused, with what to do")
     func refused() throws {
         let run = try ClientRun(["5", "--port", "\(try unusedPort())", "--duration", "1s"])

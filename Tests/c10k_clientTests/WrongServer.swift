@@ -16,6 +16,8 @@ final class WrongServer: Sendable {
         case closesEarly
         /// The server reads the request and never answers.
         case silent
+        /// The server answers one request right, then closes.
+        case answersThenCloses
 
         var description: String {
             switch self {
@@ -24,6 +26,7 @@ final class WrongServer: Sendable {
             case .wrongStreamByte: "wrong STREAM byte"
             case .closesEarly: "closes early"
             case .silent: "never answers"
+            case .answersThenCloses: "answers once, then closes"
             }
         }
     }
@@ -75,6 +78,9 @@ final class WrongServer: Sendable {
             return false
         case (_, .silent):
             return true
+        case (.ping, .answersThenCloses):
+            _ = send(Array("PONG\n".utf8))
+            return false
         case (.ping, _):
             return send(Array("PONG\n".utf8))
         case (.wait, _):
