@@ -144,6 +144,7 @@ public final class LoadRun {
     private var answeredAtLastStatus: UInt64 = 0
     private var lastStatusAt: UInt64 = 0
     private var rampAnnounced = false
+    private var scheduleStarted = false
     private var shortfallAnnounced = false
     @exclusivity(unchecked) private var connecting = 0
     /// Answers with bytes left in the socket after a turn's reads (a long STREAM): read on
@@ -200,7 +201,6 @@ public final class LoadRun {
         if stop >= 0 { try epoll.add(stop, .input, token: Self.stopToken) }
 
         start = SystemClock.now()
-        scheduler = SendScheduler(pacing: configuration.pacing, start: start)
         connectTokensAt = start
         nextStatus = start + configuration.statusInterval
         lastStatusAt = start
@@ -219,10 +219,9 @@ public final class LoadRun {
             if now >= nextStatus { reportStatus(now) }
 
             let wake = unfinishedReads.isEmpty ? nextWake(now, stopAt: stopAt) : now
-            let timeout = wake <= now ? 0 : Int32(clamping: (wake - now + 999_999) / 1_000_000)
             let events: ArraySlice<(token: UInt64, events: Epoll.Events)>
             do {
-                events = try epoll.wait(timeoutMilliseconds: timeout)
+                events = try epoll.wait(timeoutNanoseconds: wake <= now ? 0 : wake - now)
             } catch is StopRequested {
                 end = SystemClock.now()
                 break running
@@ -318,6 +317,12 @@ public final class LoadRun {
     }
 
     private func connectionEstablished(_ slot: Int, _ now: UInt64) {
+        if !scheduleStarted {
+            // The open loop's clock starts with the first connection: requests cannot be due
+            // before anything can carry them.
+            scheduleStarted = true
+            scheduler = SendScheduler(pacing: configuration.pacing, start: now)
+        }
         connectLatency.record(now - clients[slot].started)
         connected += 1
         if connected > mostConnected {
@@ -608,7 +613,7 @@ public final class LoadRun {
             p50: interval.map { Double($0.p50) / 1e6 },
             p99: interval.map { Double($0.p99) / 1e6 },
             errors: errors,
-            backlog: scheduler.backlog(now: now))
+            backlog: scheduleStarted ? scheduler.backlog(now: now) : 0)
         answeredAtLastStatus = answered
         lastStatusAt = now
         while nextStatus <= now { nextStatus += configuration.statusInterval }
@@ -683,7 +688,7 @@ public final class LoadRun {
         summary.target = configuration.address.description
         summary.pacing = configuration.pacing
         summary.requestDescription = configuration.mix.description
-        summary.unsentDueRequests = scheduler.backlog(now: end)
+        summary.unsentDueRequests = scheduleStarted ? scheduler.backlog(now: end) : 0
         summary.firstWrongAnswer = firstWrongAnswer
         summary.shortfall = limits.shortfall(
             requested: configuration.clients, connected: mostConnected, errors: errors, pending: connecting)

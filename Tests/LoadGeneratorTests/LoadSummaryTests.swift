@@ -63,6 +63,16 @@ import Testing
         #expect(!summary.succeeded)
     }
 
+    @Test func anOpenLoopThatFellBehindSaysSo() {
+        var summary = summary()
+        summary.pacing = .openLoop(requestsPerSecond: 1000)
+        summary.unsentDueRequests = 5
+        #expect(summary.text.contains("open loop at 1,000 req/s"))
+        #expect(!summary.text.contains("the rate was not reached"), "a few requests due at the very end")
+        summary.unsentDueRequests = 700
+        #expect(summary.text.contains("the rate was not reached: 700 due requests were never sent"))
+    }
+
     @Test func successNeedsEveryConnectionAnswersAndNoError() {
         var summary = summary()
         summary.errors = ErrorCounts()
