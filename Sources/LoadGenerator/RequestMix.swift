@@ -31,9 +31,9 @@ public struct RequestMix: Sendable {
                     "--mix entry '\(part)' has no weight: write REQUEST=WEIGHT, e.g. --mix \"PING=70,BURN 1000=30\".")
             }
             let weightText = part[part.index(after: equals)...].trimmingCharacters(in: " ")
-            guard let weight = Int(weightText), weight >= 1 else {
+            guard let weight = Int(weightText), (1...1_000_000).contains(weight) else {
                 throw UsageError(
-                    "--mix entry '\(part)': the weight '\(weightText)' must be a whole number of at least 1.")
+                    "--mix entry '\(part)': the weight '\(weightText)' must be a whole number from 1 to 1000000.")
             }
             entries.append(try entry(String(part[..<equals]), weight: weight, expect: expect))
         }

@@ -155,7 +155,9 @@ struct C10kClient: ParsableCommand {
                     "--think-time is for the closed loop and --rate makes it open: give one of them.")
             }
         }
-        _ = try parseDuration("--duration", "C10K_DURATION", duration)
+        if let duration = try parseDuration("--duration", "C10K_DURATION", duration), duration == 0 {
+            throw ValidationError("--duration must be longer than 0, e.g. 15s (leave it out to run until Ctrl-C).")
+        }
         _ = try parseDuration("--think-time", "C10K_THINK_TIME", thinkTime)
         guard let timeout = try parseDuration("--timeout", "C10K_TIMEOUT", timeout), timeout > 0 else {
             throw ValidationError("--timeout must be longer than 0, e.g. 10s.")

@@ -35,7 +35,8 @@ import Testing
             ({ () throws(UsageError) in try RequestMix.single("BURN x") }, "--expect PREFIX"),
             ({ () throws(UsageError) in try RequestMix.single("") }, "one non-empty line"),
             ({ () throws(UsageError) in try RequestMix.parse("PING") }, "has no weight"),
-            ({ () throws(UsageError) in try RequestMix.parse("PING=0") }, "at least 1"),
+            ({ () throws(UsageError) in try RequestMix.parse("PING=0") }, "from 1 to 1000000"),
+            ({ () throws(UsageError) in try RequestMix.parse("PING=99999999999") }, "from 1 to 1000000"),
             ({ () throws(UsageError) in try RequestMix.parse("PING=a") }, "whole number"),
             ({ () throws(UsageError) in try RequestMix.parse("PING=1,,BURN 1=1") }, "has no weight"),
         ]

@@ -245,6 +245,7 @@ struct ClientCommandLineTests {
             (["--request", "PING", "--mix", "PING=1"], [:], 64, "not both"),
             (["--rate", "100", "--think-time", "1s"], [:], 64, "give one of them"),
             (["--duration", "soon"], [:], 64, "is not a duration"),
+            (["--duration", "0"], [:], 64, "--duration must be longer than 0"),
             (["--request", "WAIT 20000"], [:], 64, "raise --timeout"),
             (["0"], [:], 64, "CLIENTS must be 1 to"),
             (["--port", "70000"], [:], 64, "is not a TCP port"),
