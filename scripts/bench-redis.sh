@@ -72,8 +72,9 @@ for round in $(seq "$rounds"); do
     rb_rps=$(awk -F'"' '/PING_INLINE/ {print $4}' "$work/out")
     rb_cpu=$(awk -v u="$user" -v s="$system" -v n="$requests" 'BEGIN {printf "%.2f", (u + s) / n * 1e6}')
 
+    # --connect-rate: all at once, as redis-benchmark connects (its ramp still counts in the time)
     read -r wall user system < <(timed "$client" "$clients" --port "$port" --request PING --expect +PONG \
-        --duration "${seconds}s" --quiet --json "$work/run.json")
+        --connect-rate 100000 --duration "${seconds}s" --quiet --json "$work/run.json")
     answered=$(awk -F'[:,]' '/"requests"/ {print $2 + 0}' "$work/run.json")
     c_rps=$(awk -F'[:,]' '/"throughput_rps"/ {print $2 + 0}' "$work/run.json")
     c_errors=$(awk '/"errors"/,/}/' "$work/run.json" | awk -F': ' '/[0-9]/ {sum += $2} END {print sum + 0}')
