@@ -162,7 +162,13 @@ struct C10kClient: ParsableCommand {
         guard let timeout = try parseDuration("--timeout", "C10K_TIMEOUT", timeout), timeout > 0 else {
             throw ValidationError("--timeout must be longer than 0, e.g. 10s.")
         }
-        _ = try requestMix()
+        for entry in try requestMix().entries {
+            if case .wait(let milliseconds)? = entry.request, milliseconds * 1_000_000 >= timeout {
+                throw ValidationError(
+                    "'\(entry.line)' takes at least \(milliseconds) ms, not less than --timeout \(DurationText.describe(timeout)): raise --timeout."
+                )
+            }
+        }
     }
 
     /// A duration option: nanoseconds, nil when not given.
@@ -205,13 +211,6 @@ struct C10kClient: ParsableCommand {
     func run() throws {
         let mix = try requestMix()
         let timeout = try parseDuration("--timeout", "C10K_TIMEOUT", timeout) ?? 10_000_000_000
-        for entry in mix.entries {
-            if case .wait(let milliseconds)? = entry.request, milliseconds * 1_000_000 >= timeout {
-                throw ValidationError(
-                    "'\(entry.line)' takes at least \(milliseconds) ms, not less than --timeout \(DurationText.describe(timeout)): raise --timeout."
-                )
-            }
-        }
         let printer = StatusPrinter(quiet: quiet)
         let address: SocketAddress
         do {
