@@ -12,12 +12,14 @@ let package = Package(
         .executable(name: "dumb_epoll", targets: ["dumb_epoll"]),
         .executable(name: "dumb_epoll_workers", targets: ["dumb_epoll_workers"]),
         .executable(name: "dumb_nio", targets: ["dumb_nio"]),
+        .executable(name: "c10k_client", targets: ["c10k_client"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
     ],
     targets: [
@@ -89,6 +91,17 @@ let package = Package(
             path: "Sources/Servers/09-dumb_nio"
         ),
 
+        // The load generator: the epoll engine, its pacing and its summaries; then its command.
+        .target(
+            name: "LoadGenerator",
+            dependencies: [
+                "DumbProtocol", "DumbSystem", "DumbMetrics",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        .executableTarget(name: "c10k_client", dependencies: ["LoadGenerator", "DumbServerKit"]),
+
         .target(
             name: "DumbTestSupport", dependencies: ["DumbProtocol", "DumbSystem", "CDumbSystem"],
             path: "Tests/DumbTestSupport"),
@@ -104,6 +117,15 @@ let package = Package(
                 "dumb_epoll",
                 "dumb_epoll_workers",
                 "dumb_nio",
+            ]
+        ),
+        .testTarget(name: "LoadGeneratorTests", dependencies: ["LoadGenerator", "DumbTestSupport"]),
+        .testTarget(
+            name: "c10k_clientTests",
+            dependencies: [
+                "DumbTestSupport", "DumbProtocol", "DumbSystem", "c10k_client",
+                // every server of ServerUnderTest.all, so that they are built
+                "dumb_iterative", "dumb_multithreaded", "dumb_epoll", "dumb_epoll_workers", "dumb_nio",
             ]
         ),
     ],

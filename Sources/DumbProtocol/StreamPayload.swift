@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The answer to `STREAM <n>`, handed out a chunk at a time as the socket drains: payload byte
 /// number i is `a` + (i mod 26), and after the payload comes `\nDONE\n`.
 ///
@@ -30,6 +36,28 @@ public struct StreamPayload: Sendable {
     @inline(__always)
     public static func expectedByte(at index: UInt64) -> UInt8 {
         UInt8(ascii: "a") &+ UInt8(truncatingIfNeeded: index % 26)
+    }
+
+    /// Where `bytes`, received as payload bytes number `offset`, `offset + 1`, …, first differ
+    /// from the pattern; nil when they all match. Compares a chunk at a time (memcmp), so a
+    /// client checks every byte of a long STREAM at memory speed.
+    public static func firstMismatch(in bytes: UnsafeRawBufferPointer, payloadOffset offset: UInt64) -> Int? {
+        var checked = 0
+        while checked < bytes.count {
+            let phase = Int((offset &+ UInt64(checked)) % 26)
+            let count = min(bytes.count - checked, Pattern.period)
+            let equal = Pattern.bytes.withUnsafeBytes { pattern in
+                memcmp(bytes.baseAddress! + checked, pattern.baseAddress! + phase, count) == 0
+            }
+            if !equal {
+                for index in checked..<(checked + count)
+                where bytes[index] != expectedByte(at: offset &+ UInt64(index)) {
+                    return index
+                }
+            }
+            checked += count
+        }
+        return nil
     }
 
     /// Writes the next bytes into `buffer`, at most its size; returns how many.

@@ -1,5 +1,6 @@
 import CDumbSystem
 import Glibc
+import Synchronization
 
 /// A thin wrapper over one epoll instance: the calls, not the loop. Each event-driven
 /// server writes its own loop around ``wait(timeoutMilliseconds:)`` — that loop is its lesson.
@@ -59,8 +60,45 @@ public final class Epoll {
                 epoll_wait(descriptor, events.baseAddress, Int32(events.count), timeoutMilliseconds)
             }
         }
+        return collect(Int(count))
+    }
+
+    /// ``wait(timeoutMilliseconds:)`` to the nanosecond (epoll_pwait2, Linux 5.11; older
+    /// kernels round up to the millisecond): for a load generator that paces requests
+    /// microseconds apart. nil: no limit.
+    public func wait(timeoutNanoseconds: UInt64?) throws -> ArraySlice<(token: UInt64, events: Events)> {
+        guard let timeoutNanoseconds, !Self.lacksPreciseWait.load(ordering: .relaxed) else {
+            let milliseconds = timeoutNanoseconds.map { Int32(clamping: ($0 + 999_999) / 1_000_000) } ?? -1
+            return try wait(timeoutMilliseconds: milliseconds)
+        }
+        var timeout = timespec(
+            tv_sec: Int(timeoutNanoseconds / 1_000_000_000), tv_nsec: Int(timeoutNanoseconds % 1_000_000_000))
+        let result = try buffer.withUnsafeMutableBufferPointer { events in
+            try systemCallAllowingENOSYS("epoll_pwait2") {
+                epoll_pwait2(descriptor, events.baseAddress, Int32(events.count), &timeout, nil)
+            }
+        }
+        guard let count = result else {
+            Self.lacksPreciseWait.store(true, ordering: .relaxed)
+            return try wait(timeoutNanoseconds: timeoutNanoseconds)
+        }
+        return collect(count)
+    }
+
+    /// Set once epoll_pwait2 said ENOSYS (a kernel before 5.11).
+    private static let lacksPreciseWait = Atomic<Bool>(false)
+
+    private func systemCallAllowingENOSYS(_ name: String, _ body: () -> Int32) throws -> Int? {
+        do {
+            return Int(try blockingSystemCall(name, body))
+        } catch let error as SystemError where error.errno == ENOSYS {
+            return nil
+        }
+    }
+
+    private func collect(_ count: Int) -> ArraySlice<(token: UInt64, events: Events)> {
         ready.removeAll(keepingCapacity: true)
-        for index in 0..<Int(count) {
+        for index in 0..<count {
             ready.append((buffer[index].data.u64, Events(rawValue: buffer[index].events)))
         }
         return ready[...]

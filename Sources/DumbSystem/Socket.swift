@@ -132,28 +132,31 @@ public enum Socket {
     public static func connect(host: String, port: Int, nonBlocking: Bool = false) throws
         -> (descriptor: Int32, connected: Bool)
     {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_NUMERICSERV
-        var results: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(host, String(port), &hints, &results)
-        guard status == 0, let info = results else {
-            throw AddressError(host: host, reason: String(cString: gai_strerror(status)))
-        }
-        defer { freeaddrinfo(results) }
+        try connect(to: SocketAddress(host: host, port: port), nonBlocking: nonBlocking)
+    }
+
+    /// Connects to an address resolved once (a load generator opens thousands of connections
+    /// to the same one). Failures are thrown as a ``SystemError`` naming `socket` or
+    /// `connect(host:port)` with its errno: EMFILE (out of descriptors), EADDRNOTAVAIL (out of
+    /// local ports), ECONNREFUSED, …
+    public static func connect(to address: SocketAddress, nonBlocking: Bool = false) throws
+        -> (descriptor: Int32, connected: Bool)
+    {
         var type = Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue)
         if nonBlocking { type |= Int32(SOCK_NONBLOCK.rawValue) }
-        let descriptor = try blockingSystemCall("socket") { Glibc.socket(info.pointee.ai_family, type, 0) }
+        let descriptor = try blockingSystemCall("socket") { Glibc.socket(address.family, type, 0) }
         while true {
-            if Glibc.connect(descriptor, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 {
-                return (descriptor, true)
+            let status = withUnsafePointer(to: address.storage) { storage in
+                storage.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.connect(descriptor, $0, address.length)
+                }
             }
+            if status == 0 { return (descriptor, true) }
             let error = errno
             if error == EINTR && StopSignal.pending == nil { continue }
             if error == EINPROGRESS && nonBlocking { return (descriptor, false) }
             Glibc.close(descriptor)
-            throw SystemError("connect(\(host):\(port))", errno: error)
+            throw SystemError("connect(\(address))", errno: error)
         }
     }
 
@@ -239,6 +242,41 @@ public enum Socket {
         }
         return shed ? SystemError("accept4", errno: error) : nil
     }
+}
+
+/// A TCP address, resolved once: the first that `getaddrinfo` gives for a host and port.
+public struct SocketAddress: Sendable, CustomStringConvertible {
+    public let host: String
+    public let port: Int
+    let family: Int32
+    let storage: sockaddr_storage
+    let length: socklen_t
+
+    /// Resolves `host` (a name or an IPv4/IPv6 address) and `port`.
+    public init(host: String, port: Int) throws {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_NUMERICSERV
+        var results: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &results)
+        guard status == 0, let info = results else {
+            throw AddressError(host: host, reason: String(cString: gai_strerror(status)))
+        }
+        defer { freeaddrinfo(results) }
+        var storage = sockaddr_storage()
+        withUnsafeMutableBytes(of: &storage) { bytes in
+            bytes.copyMemory(
+                from: UnsafeRawBufferPointer(start: info.pointee.ai_addr, count: Int(info.pointee.ai_addrlen)))
+        }
+        self.host = host
+        self.port = port
+        self.family = info.pointee.ai_family
+        self.storage = storage
+        self.length = info.pointee.ai_addrlen
+    }
+
+    public var description: String { "\(host):\(port)" }
 }
 
 /// A host that is not an address and does not resolve.
