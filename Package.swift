@@ -103,7 +103,7 @@ let package = Package(
         .executableTarget(name: "c10k_client", dependencies: ["LoadGenerator", "DumbServerKit"]),
 
         .target(
-            name: "DumbTestSupport", dependencies: ["DumbProtocol", "DumbSystem", "CDumbSystem"],
+            name: "DumbTestSupport", dependencies: ["DumbProtocol", "DumbSystem", "DumbMetrics", "CDumbSystem"],
             path: "Tests/DumbTestSupport"),
         .testTarget(name: "DumbProtocolTests", dependencies: ["DumbProtocol"]),
         .testTarget(name: "DumbSystemTests", dependencies: ["DumbSystem", "DumbTestSupport"]),
@@ -116,6 +116,15 @@ let package = Package(
                 "epoll_chat",
                 "dumb_epoll",
                 "dumb_epoll_workers",
+                "dumb_nio",
+            ]
+        ),
+        .testTarget(
+            name: "ObservabilityTests",
+            dependencies: [
+                "DumbTestSupport", "DumbSystem", "c10k_client",
+                // every server, so that they are built
+                "dumb_iterative", "dumb_multithreaded", "select_chat", "epoll_chat", "dumb_epoll", "dumb_epoll_workers",
                 "dumb_nio",
             ]
         ),
