@@ -128,6 +128,7 @@ let package = Package(
                 "dumb_nio",
             ]
         ),
+        .testTarget(name: "ContainerTests", dependencies: ["DumbTestSupport"]),
         .testTarget(name: "LoadGeneratorTests", dependencies: ["LoadGenerator", "DumbTestSupport"]),
         .testTarget(
             name: "c10k_clientTests",

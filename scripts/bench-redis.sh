@@ -68,12 +68,12 @@ for round in $(seq "$rounds"); do
     probe=$(taskset -c "$client_cpu" redis-benchmark -p "$port" -c "$clients" -n $((clients * 50)) -t ping_inline --csv |
         awk -F'"' '/PING_INLINE/ {print int($4)}')
     requests=$((probe * seconds))
-    read -r wall user system < <(timed redis-benchmark -p "$port" -c "$clients" -n "$requests" -t ping_inline --csv)
+    read -r _wall user system < <(timed redis-benchmark -p "$port" -c "$clients" -n "$requests" -t ping_inline --csv)
     rb_rps=$(awk -F'"' '/PING_INLINE/ {print $4}' "$work/out")
     rb_cpu=$(awk -v u="$user" -v s="$system" -v n="$requests" 'BEGIN {printf "%.2f", (u + s) / n * 1e6}')
 
     # --connect-rate: all at once, as redis-benchmark connects (its ramp still counts in the time)
-    read -r wall user system < <(timed "$client" "$clients" --port "$port" --request PING --expect +PONG \
+    read -r _wall user system < <(timed "$client" "$clients" --port "$port" --request PING --expect +PONG \
         --connect-rate 100000 --duration "${seconds}s" --quiet --json "$work/run.json")
     answered=$(awk -F'[:,]' '/"requests"/ {print $2 + 0}' "$work/run.json")
     c_rps=$(awk -F'[:,]' '/"throughput_rps"/ {print $2 + 0}' "$work/run.json")
