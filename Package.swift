@@ -39,6 +39,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The reactor's demultiplexer: one Poller interface, one file per backend (epoll, poll).
+        .target(name: "DumbPoller", dependencies: ["DumbSystem"]),
 
         // The servers, in the order of the walkthrough.
         .executableTarget(
@@ -57,6 +59,7 @@ let package = Package(
         .testTarget(name: "DumbSystemTests", dependencies: ["DumbSystem", "DumbTestSupport"]),
         .testTarget(name: "DumbMetricsTests", dependencies: ["DumbMetrics", "DumbTestSupport"]),
         .testTarget(name: "DumbServerKitTests", dependencies: ["DumbServerKit", "DumbTestSupport"]),
+        .testTarget(name: "DumbPollerTests", dependencies: ["DumbPoller", "DumbSystem"]),
         .testTarget(
             name: "ServersTests",
             dependencies: ["DumbTestSupport", "DumbProtocol", "dumb_iterative", "dumb_multithreaded"]
