@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "dumb_iterative", targets: ["dumb_iterative"]),
         .executable(name: "dumb_multithreaded", targets: ["dumb_multithreaded"]),
+        .executable(name: "dumb_reactor", targets: ["dumb_reactor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -53,6 +54,15 @@ let package = Package(
             dependencies: ["DumbServerKit"],
             path: "Sources/Servers/04-dumb_multithreaded"
         ),
+        .executableTarget(
+            name: "dumb_reactor",
+            dependencies: [
+                "DumbServerKit", "DumbPoller",
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            path: "Sources/Servers/07-dumb_reactor"
+        ),
 
         .target(name: "DumbTestSupport", dependencies: ["DumbProtocol", "DumbSystem"], path: "Tests/DumbTestSupport"),
         .testTarget(name: "DumbProtocolTests", dependencies: ["DumbProtocol"]),
@@ -62,7 +72,9 @@ let package = Package(
         .testTarget(name: "DumbPollerTests", dependencies: ["DumbPoller", "DumbSystem"]),
         .testTarget(
             name: "ServersTests",
-            dependencies: ["DumbTestSupport", "DumbProtocol", "dumb_iterative", "dumb_multithreaded"]
+            dependencies: [
+                "DumbTestSupport", "DumbProtocol", "dumb_iterative", "dumb_multithreaded", "dumb_reactor",
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]
