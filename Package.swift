@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "dumb_iterative", targets: ["dumb_iterative"]),
         .executable(name: "dumb_multithreaded", targets: ["dumb_multithreaded"]),
         .executable(name: "dumb_reactor", targets: ["dumb_reactor"]),
+        .executable(name: "dumb_coro", targets: ["dumb_coro"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -63,6 +64,11 @@ let package = Package(
             ],
             path: "Sources/Servers/07-dumb_reactor"
         ),
+        .executableTarget(
+            name: "dumb_coro",
+            dependencies: ["DumbServerKit", "CDumbSystem"],
+            path: "Sources/Servers/08-dumb_coro"
+        ),
 
         .target(name: "DumbTestSupport", dependencies: ["DumbProtocol", "DumbSystem"], path: "Tests/DumbTestSupport"),
         .testTarget(name: "DumbProtocolTests", dependencies: ["DumbProtocol"]),
@@ -73,7 +79,7 @@ let package = Package(
         .testTarget(
             name: "ServersTests",
             dependencies: [
-                "DumbTestSupport", "DumbProtocol", "dumb_iterative", "dumb_multithreaded", "dumb_reactor",
+                "DumbTestSupport", "DumbProtocol", "dumb_iterative", "dumb_multithreaded", "dumb_reactor", "dumb_coro",
             ]
         ),
     ],
