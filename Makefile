@@ -3,13 +3,15 @@
 #
 #   make dumb_iterative && ./dumb_iterative
 #   make dumb_multithreaded && taskset -c 0 ./dumb_multithreaded
+#   make dumb_reactor && taskset -c 0,1 ./dumb_reactor
+#   make dumb_coro && taskset -c 0,1 ./dumb_coro
 #   make test          # everything CI checks: format, warnings, unit and black-box tests
 #   make all           # every binary, release build
 
 SWIFT ?= swift
 RELEASE := .build/release
 
-SERVERS := dumb_iterative dumb_multithreaded
+SERVERS := dumb_iterative dumb_multithreaded dumb_reactor dumb_coro
 BINARIES := $(SERVERS)
 
 .PHONY: all test build lint format check-warnings clean $(BINARIES)

@@ -33,6 +33,8 @@ extension ServerUnderTest {
     public static let all: [ServerUnderTest] = [
         ServerUnderTest("dumb_iterative", .iterative),
         ServerUnderTest("dumb_multithreaded", .concurrent),
+        ServerUnderTest("dumb_reactor", .concurrent),
+        ServerUnderTest("dumb_coro", .concurrent),
     ]
 
     /// Every server but the iterative one: those that must stay responsive in every stall.
