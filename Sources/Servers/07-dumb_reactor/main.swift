@@ -23,9 +23,10 @@ struct DumbReactor: ParsableCommand {
 
             Examples:
               taskset -c 0,1 dumb_reactor
-              echo "BURN 1000000000" | nc -N 127.0.0.1 8090 &  time echo "PING" | nc -N 127.0.0.1 8090
-              dumb_reactor --burn-threads 1          # BURNs wait for each other, PINGs do not
-              dumb_reactor --poller poll             # the same reactor on poll(2): compare %sys with many clients
+              echo "BURN 1000000000" | nc -N 127.0.0.1 8090 &
+              time echo "PING" | nc -N 127.0.0.1 8090     # answered at once
+              dumb_reactor --burn-threads 1      # BURNs queue, PINGs never do
+              dumb_reactor --poller poll         # poll(2): compare %sys, many clients
               grep Threads /proc/$(pidof dumb_reactor)/status
             """)
 

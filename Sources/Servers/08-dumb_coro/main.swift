@@ -20,8 +20,9 @@ struct DumbCoro: ParsableCommand {
 
             Examples:
               taskset -c 0,1 dumb_coro
-              echo "BURN 1000000000" | nc -N 127.0.0.1 8090 &  time echo "PING" | nc -N 127.0.0.1 8090
-              grep Threads /proc/$(pidof dumb_coro)/status     # stays small with thousands of clients
+              echo "BURN 1000000000" | nc -N 127.0.0.1 8090 &
+              time echo "PING" | nc -N 127.0.0.1 8090     # answered at once
+              grep Threads /proc/$(pidof dumb_coro)/status   # a few, whatever the clients
             """)
 
     @OptionGroup var options: ServerOptions
