@@ -148,8 +148,9 @@ final class ConnectionHandler: EventHandler {
 /// The pool holds at most `capacity` BURNs, queued or running. When it is full, a connection
 /// with a BURN waits its turn here (first come, first served). It costs nothing meanwhile:
 /// it reads nothing more (each connection has at most one request in progress) and it is
-/// never refused, since the protocol has no "busy" answer. A connection that goes away
-/// gives up its place, its queued job, or its running one.
+/// never refused, since the protocol has no "busy" answer. A connection that is reset
+/// gives up its place, its queued job, or its running one. (One that is only half-closed
+/// still gets its answer, as the protocol wants.)
 final class BurnDispatcher: EventHandler {
     let pool: BurnPool
     let capacity: Int
