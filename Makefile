@@ -7,6 +7,8 @@
 #   make dumb_multithreaded && taskset -c 0 ./dumb_multithreaded
 #   make dumb_epoll && taskset -c 0 ./dumb_epoll
 #   make dumb_epoll_workers && taskset -c 0,1 ./dumb_epoll_workers
+#   make dumb_reactor && taskset -c 0,1 ./dumb_reactor
+#   make dumb_coro && taskset -c 0,1 ./dumb_coro
 #   make dumb_nio && ./dumb_nio
 #   make c10k_client && ./c10k_client 2000
 #   make test          # everything CI checks: format, warnings, unit and black-box tests
@@ -15,7 +17,7 @@
 SWIFT ?= swift
 RELEASE := .build/release
 
-SERVERS := dumb_iterative select_chat epoll_chat dumb_multithreaded dumb_epoll dumb_epoll_workers dumb_nio
+SERVERS := dumb_iterative select_chat epoll_chat dumb_multithreaded dumb_epoll dumb_epoll_workers dumb_reactor dumb_coro dumb_nio
 BINARIES := $(SERVERS) c10k_client
 
 .PHONY: all test build lint format check-warnings clean $(BINARIES)

@@ -11,6 +11,8 @@ let package = Package(
         .executable(name: "dumb_multithreaded", targets: ["dumb_multithreaded"]),
         .executable(name: "dumb_epoll", targets: ["dumb_epoll"]),
         .executable(name: "dumb_epoll_workers", targets: ["dumb_epoll_workers"]),
+        .executable(name: "dumb_reactor", targets: ["dumb_reactor"]),
+        .executable(name: "dumb_coro", targets: ["dumb_coro"]),
         .executable(name: "dumb_nio", targets: ["dumb_nio"]),
         .executable(name: "c10k_client", targets: ["c10k_client"]),
     ],
@@ -48,6 +50,8 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        // The reactor's demultiplexer: one Poller interface, one file per backend (epoll, poll).
+        .target(name: "DumbPoller", dependencies: ["DumbSystem"]),
 
         // The servers, in the order of the walkthrough.
         .executableTarget(
@@ -81,6 +85,20 @@ let package = Package(
             path: "Sources/Servers/06-dumb_epoll_workers"
         ),
         .executableTarget(
+            name: "dumb_reactor",
+            dependencies: [
+                "DumbServerKit", "DumbPoller",
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            path: "Sources/Servers/07-dumb_reactor"
+        ),
+        .executableTarget(
+            name: "dumb_coro",
+            dependencies: ["DumbServerKit", "CDumbSystem"],
+            path: "Sources/Servers/08-dumb_coro"
+        ),
+        .executableTarget(
             name: "dumb_nio",
             dependencies: [
                 "DumbServerKit",
@@ -109,6 +127,7 @@ let package = Package(
         .testTarget(name: "DumbSystemTests", dependencies: ["DumbSystem", "DumbTestSupport"]),
         .testTarget(name: "DumbMetricsTests", dependencies: ["DumbMetrics", "DumbTestSupport"]),
         .testTarget(name: "DumbServerKitTests", dependencies: ["DumbServerKit", "DumbTestSupport"]),
+        .testTarget(name: "DumbPollerTests", dependencies: ["DumbPoller", "DumbSystem"]),
         .testTarget(
             name: "ServersTests",
             dependencies: [
@@ -116,6 +135,8 @@ let package = Package(
                 "epoll_chat",
                 "dumb_epoll",
                 "dumb_epoll_workers",
+                "dumb_reactor",
+                "dumb_coro",
                 "dumb_nio",
             ]
         ),
@@ -125,7 +146,7 @@ let package = Package(
                 "DumbTestSupport", "DumbSystem", "c10k_client",
                 // every server, so that they are built
                 "dumb_iterative", "dumb_multithreaded", "select_chat", "epoll_chat", "dumb_epoll", "dumb_epoll_workers",
-                "dumb_nio",
+                "dumb_reactor", "dumb_coro", "dumb_nio",
             ]
         ),
         .testTarget(name: "ContainerTests", dependencies: ["DumbTestSupport"]),
@@ -135,7 +156,8 @@ let package = Package(
             dependencies: [
                 "DumbTestSupport", "DumbProtocol", "DumbSystem", "c10k_client",
                 // every server of ServerUnderTest.all, so that they are built
-                "dumb_iterative", "dumb_multithreaded", "dumb_epoll", "dumb_epoll_workers", "dumb_nio",
+                "dumb_iterative", "dumb_multithreaded", "dumb_epoll", "dumb_epoll_workers", "dumb_reactor", "dumb_coro",
+                "dumb_nio",
             ]
         ),
     ],

@@ -47,6 +47,8 @@ public struct ConnectionSession: Sendable {
     private var stream: StreamPayload?
     private var streamStartedAt: UInt64 = 0
     private var awaiting: (command: Command, startedAt: UInt64)?
+    /// A WAIT or BURN parsed while earlier answers were still unsent: it starts once they are.
+    private var deferred: (request: Request, startedAt: UInt64)?
     private var inputEnded = false
     private var closeAfterOutput = false
     private let observer: (any SessionObserver)?
@@ -92,6 +94,11 @@ public struct ConnectionSession: Sendable {
             }
             if output.count >= outputHighWater { return .write }
             if closeAfterOutput { return output.isEmpty ? .close : .write }
+            if let (request, startedAt) = deferred {
+                if !output.isEmpty { return .write }
+                deferred = nil
+                return start(request, startedAt: startedAt)
+            }
             guard let event = framer.nextLine() else {
                 if !output.isEmpty { return .write }
                 return inputEnded ? .close : .read
@@ -111,17 +118,29 @@ public struct ConnectionSession: Sendable {
                     answer(error.responseLine, .error, startedAt: startedAt)
                 case .request(.ping):
                     answer("PONG\n", .ping, startedAt: startedAt)
-                case .request(.wait(let milliseconds)):
-                    awaiting = (.wait, startedAt)
-                    return .wait(milliseconds: milliseconds)
-                case .request(.burn(let iterations)):
-                    awaiting = (.burn, startedAt)
-                    return .burn(iterations: iterations)
                 case .request(.stream(let byteCount)):
                     stream = StreamPayload(byteCount: byteCount)
                     streamStartedAt = startedAt
+                case .request(let request):  // a WAIT or a BURN
+                    // the answers before it go out first: a PING pipelined before a long BURN
+                    // is not held back until the BURN ends
+                    if !output.isEmpty {
+                        deferred = (request, startedAt)
+                        return .write
+                    }
+                    return start(request, startedAt: startedAt)
                 }
             }
+        }
+    }
+
+    /// Starts a WAIT or a BURN: the server does it and calls its `…Finished`.
+    private mutating func start(_ request: Request, startedAt: UInt64) -> Step {
+        awaiting = (request.command, startedAt)
+        switch request {
+        case .wait(let milliseconds): return .wait(milliseconds: milliseconds)
+        case .burn(let iterations): return .burn(iterations: iterations)
+        case .ping, .stream: preconditionFailure("only a WAIT or a BURN is awaited")
         }
     }
 

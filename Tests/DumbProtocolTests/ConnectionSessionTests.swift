@@ -38,6 +38,23 @@ import Testing
         #expect(output == "PONG\nDONE\nRESULT 10451216379200822465\nabc\nDONE\nERR unknown command\nERR bad argument\n")
     }
 
+    @Test func answersBeforeAWaitOrBurnAreWrittenFirst() {
+        var session = ConnectionSession()
+        Array("PING\nBURN 7\nPING\nWAIT 3\nPING\n".utf8).withUnsafeBytes { session.received($0) }
+        #expect(session.nextStep() == .write)
+        #expect(session.output.bytes == Array("PONG\n".utf8))
+        session.wrote(5)
+        #expect(session.nextStep() == .burn(iterations: 7))
+        session.burnFinished(result: 1)
+        #expect(session.nextStep() == .write)
+        #expect(session.output.bytes == Array("RESULT 1\nPONG\n".utf8))
+        session.wrote(session.output.count)
+        #expect(session.nextStep() == .wait(milliseconds: 3))
+        session.waitFinished()
+        #expect(session.nextStep() == .write)
+        #expect(session.output.bytes == Array("DONE\nPONG\n".utf8))
+    }
+
     @Test func tooLongClosesAfterTheError() {
         var session = ConnectionSession()
         let output = serve("PING\n" + String(repeating: "x", count: 5000) + "\nPING\n", session: &session)

@@ -35,6 +35,8 @@ extension ServerUnderTest {
         ServerUnderTest("dumb_multithreaded", .concurrent),
         ServerUnderTest("dumb_epoll", .concurrent),
         ServerUnderTest("dumb_epoll_workers", .concurrent),
+        ServerUnderTest("dumb_reactor", .concurrent),
+        ServerUnderTest("dumb_coro", .concurrent),
         ServerUnderTest("dumb_nio", .concurrent),
     ]
 
