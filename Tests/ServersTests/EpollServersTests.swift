@@ -81,8 +81,10 @@ struct EpollServersTests {
                 try? client.send("PING\n")
                 return (try? client.readLine()) == "PONG"
             })
+        // a client that left while its connection still waited in the backlog is accepted
+        // later, when there are descriptors again: not every unserved one is a refusal
         let rejected = try process.scrapeMetrics()["dumb_connections_rejected_total"] ?? 0
-        #expect(rejected >= Double(100 - served))
+        #expect(rejected >= 1 && rejected <= Double(100 - served), "\(rejected) refused, \(served) served")
     }
 
     /// The loop count from "running N event loops" in the log, which the server writes once

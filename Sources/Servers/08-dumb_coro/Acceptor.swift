@@ -5,6 +5,9 @@ import DumbSystem
 /// (a child task) for it. The discarding task group frees a connection's task when it ends.
 func acceptConnections(server: RunningServer, io: IOLoop) async {
     let listener = server.listener.descriptor
+    // every coroutine's I/O goes through the one epoll I/O thread: it is the server's one
+    // event loop, worker 0 of the dashboards
+    let loop = server.metrics.worker(0)
     await withDiscardingTaskGroup { group in
         while true {
             do {
@@ -12,7 +15,7 @@ func acceptConnections(server: RunningServer, io: IOLoop) async {
                 case .connection(let connection):
                     group.addTask {
                         await CoroutineConnection.serve(
-                            connection, io: io, metrics: server.metrics, logger: server.logger)
+                            connection, io: io, metrics: loop, logger: server.logger)
                     }
                 case .wouldBlock:
                     try await io.readable(listener)

@@ -23,7 +23,7 @@ enum CoroutineConnection {
 
     /// Serves `descriptor` until the peer is done, then closes it. Errors of the connection
     /// (reset, broken pipe) end it and are logged.
-    static func serve(_ descriptor: Int32, io: IOLoop, metrics: ServerMetrics, logger: Logger) async {
+    static func serve(_ descriptor: Int32, io: IOLoop, metrics: WorkerMetrics, logger: Logger) async {
         metrics.connectionAccepted()
         defer {
             Socket.close(descriptor)
