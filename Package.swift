@@ -126,7 +126,11 @@ let package = Package(
         .testTarget(name: "DumbProtocolTests", dependencies: ["DumbProtocol"]),
         .testTarget(name: "DumbSystemTests", dependencies: ["DumbSystem", "DumbTestSupport"]),
         .testTarget(name: "DumbMetricsTests", dependencies: ["DumbMetrics", "DumbTestSupport"]),
-        .testTarget(name: "DumbServerKitTests", dependencies: ["DumbServerKit", "DumbTestSupport"]),
+        .testTarget(
+            name: "DumbServerKitTests",
+            dependencies: [
+                "DumbServerKit", "DumbTestSupport", .product(name: "InMemoryLogging", package: "swift-log"),
+            ]),
         .testTarget(name: "DumbPollerTests", dependencies: ["DumbPoller", "DumbSystem"]),
         .testTarget(
             name: "ServersTests",

@@ -29,8 +29,16 @@ public final class MetricsEndpoint: Sendable {
         while true {
             let connection: Int32
             do {
-                guard case .connection(let accepted) = try Socket.accept(listener.descriptor) else { continue }
-                connection = accepted
+                switch try Socket.accept(listener.descriptor) {
+                case .connection(let accepted):
+                    connection = accepted
+                case .exhausted:
+                    // out of descriptors, none to refuse the scrape with: try again shortly
+                    try SystemClock.sleep(milliseconds: Socket.exhaustedRetryMilliseconds)
+                    continue
+                case .rejected, .wouldBlock:
+                    continue
+                }
             } catch {
                 return  // the listener was shut down
             }

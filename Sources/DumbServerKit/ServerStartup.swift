@@ -15,6 +15,8 @@ public struct RunningServer: Sendable {
     /// An eventfd that becomes readable when SIGINT or SIGTERM arrives (event loops watch it).
     public let stopDescriptor: Int32
     public let options: ServerOptions
+    /// Counts and logs (rate-limited) the connections it cannot take.
+    public let refusals: AcceptRefusals
 }
 
 /// The start-up every server shares, in the order that keeps privileges away from requests:
@@ -98,7 +100,8 @@ public enum ServerStartup {
             "\(name) listening on \(options.host):\(ports)",
             metadata: ["listeners": "\(listeners.count)", "backlog": "\(options.backlog)"])
         return RunningServer(
-            logger: logger, metrics: metrics, listeners: listeners, stopDescriptor: stopDescriptor, options: options)
+            logger: logger, metrics: metrics, listeners: listeners, stopDescriptor: stopDescriptor, options: options,
+            refusals: AcceptRefusals(metrics: metrics, logger: logger))
     }
 
     /// Logs the stop and ends the process with status 0: the kernel closes every socket.

@@ -3,7 +3,9 @@ import HeapModule
 /// The WAITs under way on one event loop, earliest deadline first, in a binary heap
 /// (swift-collections' `Heap`). The loop sleeps in epoll_wait no longer than the earliest
 /// deadline (``timeoutMilliseconds(now:)``) and finishes the WAITs that are due each turn
-/// (``popDue(now:)``): a WAIT costs a heap entry, not a thread and not a descriptor.
+/// (``popDue(now:)``): a WAIT costs a heap entry, not a thread and not a descriptor. A loop
+/// may keep its own timers here too, under a descriptor no connection has: its listener's
+/// retry after running out of descriptors.
 ///
 /// A heap cannot remove from its middle cheaply, so a connection that closes during its WAIT
 /// (``cancel(descriptor:)``) leaves its entry behind: it is skipped when it comes up, and the
@@ -29,6 +31,11 @@ public struct WaitTimers {
 
     /// How many WAITs are under way.
     public var count: Int { deadlines.count }
+
+    /// Whether a WAIT is under way for `descriptor`.
+    public func contains(descriptor: Int32) -> Bool {
+        deadlines[descriptor] != nil
+    }
 
     /// Entries in the heap, those left behind by closed connections included (tests, metrics).
     public var storedCount: Int { heap.count }

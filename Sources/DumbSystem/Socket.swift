@@ -1,6 +1,5 @@
 import CDumbSystem
 import Glibc
-import Synchronization
 
 /// A bound, listening TCP socket.
 public struct Listener: Sendable {
@@ -14,17 +13,31 @@ public struct Listener: Sendable {
 /// What accepting a connection gave.
 public enum AcceptResult: Sendable {
     case connection(Int32)
-    /// No connection waiting (non-blocking listener).
+    /// The backlog is empty (a non-blocking listener; on a blocking one, accept waits).
     case wouldBlock
-    /// A connection was taken off the backlog and closed at once because the process is out
-    /// of descriptors (EMFILE/ENFILE): it got a clean close instead of waiting forever, and the
-    /// listener stopped being readable in a loop. Out of descriptors with nothing to shed (a
-    /// non-blocking listener's backlog is empty) is ``wouldBlock``.
+    /// Out of descriptors (EMFILE/ENFILE): a connection was taken off the backlog with the
+    /// reserve descriptor and closed at once. It got a clean close instead of a wait without
+    /// end, and the listener stopped being readable for it. Count it as refused.
     case rejected(SystemError)
+    /// Out of descriptors, and nothing could be shed: no descriptor is free, not even for the
+    /// reserve. Connections may still wait in the backlog, and the listener stays readable.
+    /// Do not accept again at once (a level-triggered loop would spin) nor wait for the next
+    /// new connection (an edge-triggered loop may never get one): stop watching the listener
+    /// and try again after ``Socket/exhaustedRetryMilliseconds``.
+    case exhausted(SystemError)
 }
 
 /// The socket calls the hand-written servers share, over Glibc.
 public enum Socket {
+    /// How long to wait before accepting again after ``AcceptResult/exhausted(_:)``. Short,
+    /// because descriptors come back whenever a client leaves, and until the retry the
+    /// connections in the backlog wait; long enough that retrying costs nothing measurable
+    /// (a few failing system calls, 20 times a second). SwiftNIO's AcceptBackoffHandler waits
+    /// a second, since it has no reserve to refuse with and a flood keeps the backlog full;
+    /// here the reserve refuses that flood at once, and the back-off only covers the rare
+    /// moment when it is gone.
+    public static let exhaustedRetryMilliseconds: UInt64 = 50
+
     /// Creates a TCP socket bound to `host`:`port` and listening with `backlog`
     /// (SO_REUSEADDR, so a restarted server rebinds at once; SO_REUSEPORT on request, for one
     /// listener per event loop). `host` may be a name or an IPv4/IPv6 address; port 0 lets the
@@ -47,7 +60,7 @@ public enum Socket {
         }
         defer { freeaddrinfo(results) }
 
-        reserve.withLock { _ in }  // opens the reserve descriptor now, while descriptors are plenty
+        DescriptorReserve.prepare()  // opens the reserve descriptor now, while descriptors are plenty
         var lastError = SystemError("bind", errno: EADDRNOTAVAIL)
         var candidate: UnsafeMutablePointer<addrinfo>? = first
         while let info = candidate {
@@ -78,12 +91,21 @@ public enum Socket {
     }
 
     /// Accepts one connection. With `nonBlocking`, the new socket is non-blocking (accept4).
+    /// Out of descriptors, it refuses a connection with the reserve descriptor
+    /// (``AcceptResult/rejected(_:)``), or says none could be refused
+    /// (``AcceptResult/exhausted(_:)``); see ``DescriptorReserve``.
     public static func accept(_ listener: Int32, nonBlocking: Bool = false) throws -> AcceptResult {
         var flags = Int32(SOCK_CLOEXEC.rawValue)
         if nonBlocking { flags |= Int32(SOCK_NONBLOCK.rawValue) }
         while true {
             let descriptor = accept4(listener, nil, nil, flags)
-            if descriptor >= 0 { return .connection(descriptor) }
+            if descriptor >= 0 {
+                // it may hold the number another thread freed to shed with: the reserve comes first
+                guard DescriptorReserve.keep(descriptor) else {
+                    return .rejected(SystemError("accept4", errno: EMFILE))
+                }
+                return .connection(descriptor)
+            }
             let error = errno
             switch error {
             case EINTR:
@@ -94,12 +116,29 @@ public enum Socket {
                 ENETUNREACH:
                 continue  // the peer gave up before we took it (accept(2) lists these as retryable)
             case EMFILE, ENFILE:
-                guard let error = shedConnection(listener, error: error) else { return .wouldBlock }
-                return .rejected(error)
+                switch DescriptorReserve.shed(listener) {
+                case .shed: return .rejected(SystemError("accept4", errno: error))
+                case .noSpare: return .exhausted(SystemError("accept4", errno: error))
+                case .nothingWaiting:
+                    if isNonBlocking(listener) { return .wouldBlock }
+                    // Out of descriptors, even a blocking accept fails at once (the kernel takes
+                    // the number before it waits): wait for a connection as it would have.
+                    try waitForConnection(listener)
+                }
             default:
                 throw SystemError("accept4", errno: error)
             }
         }
+    }
+
+    private static func isNonBlocking(_ descriptor: Int32) -> Bool {
+        fcntl(descriptor, F_GETFL) & O_NONBLOCK != 0
+    }
+
+    /// Blocks until `listener` is readable (a connection, or an error accept4 will report).
+    private static func waitForConnection(_ listener: Int32) throws {
+        var entry = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+        _ = try blockingSystemCall("poll") { poll(&entry, 1, -1) }
     }
 
     /// Reads into `buffer`. `.done(0)` is end of input (the peer shut down its side).
@@ -221,27 +260,6 @@ public enum Socket {
         }
     }
 
-    /// A descriptor kept in reserve, so there is always one to accept with and close when the
-    /// process runs out (the trick libuv and many servers use).
-    private static let reserve = Mutex<Int32>(open("/dev/null", O_RDONLY | O_CLOEXEC))
-
-    /// Takes one connection off the backlog with the reserve descriptor and closes it. Nil
-    /// when none was shed: a non-blocking listener had none waiting, or the reserve is gone
-    /// (another thread took the number it freed). An event loop that accepts until EAGAIN
-    /// must then stop, not spin: out of descriptors, accept4 fails even on an empty backlog.
-    private static func shedConnection(_ listener: Int32, error: Int32) -> SystemError? {
-        let shed = reserve.withLock { spare -> Bool in
-            if spare < 0 { spare = open("/dev/null", O_RDONLY | O_CLOEXEC) }
-            guard spare >= 0 else { return false }
-            Glibc.close(spare)
-            let descriptor = accept4(listener, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
-            let acceptError = errno
-            if descriptor >= 0 { Glibc.close(descriptor) }
-            spare = open("/dev/null", O_RDONLY | O_CLOEXEC)
-            return descriptor >= 0 || (acceptError != EAGAIN && acceptError != EWOULDBLOCK)
-        }
-        return shed ? SystemError("accept4", errno: error) : nil
-    }
 }
 
 /// A TCP address, resolved once: the first that `getaddrinfo` gives for a host and port.

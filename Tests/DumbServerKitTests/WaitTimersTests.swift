@@ -26,6 +26,18 @@ import Testing
         #expect(timers.timeoutMilliseconds(now: 60 * millisecond) == -1)
     }
 
+    @Test func aDescriptorHasATimerOrNot() {
+        var timers = WaitTimers()
+        #expect(!timers.contains(descriptor: 5))
+        timers.add(descriptor: 5, milliseconds: 50, now: 0)
+        #expect(timers.contains(descriptor: 5) && !timers.contains(descriptor: 6))
+        #expect(timers.popDue(now: 50 * millisecond) == 5)
+        #expect(!timers.contains(descriptor: 5))
+        timers.add(descriptor: 5, milliseconds: 50, now: 0)
+        timers.cancel(descriptor: 5)
+        #expect(!timers.contains(descriptor: 5))
+    }
+
     @Test func aClosedConnectionsWaitNeverFires() {
         var timers = WaitTimers()
         timers.add(descriptor: 5, milliseconds: 10, now: 0)

@@ -35,10 +35,13 @@ struct DumbIterative: ParsableCommand {
                 case .connection(let connection):
                     try BlockingConnection.serve(connection, metrics: server.metrics, logger: server.logger)
                 case .rejected(let error):
-                    server.metrics.connectionRejected()
-                    server.logger.warning("refused a connection: \(error)")
+                    server.refusals.refused(error)  // out of descriptors: closed at once
+                case .exhausted(let error):
+                    // out of descriptors with none to spare: retry shortly, not at once (a spin)
+                    server.refusals.backingOff(error)
+                    try SystemClock.sleep(milliseconds: Socket.exhaustedRetryMilliseconds)
                 case .wouldBlock:
-                    continue
+                    continue  // a blocking listener waits for a connection instead
                 }
             }
         } catch let stop as StopRequested {

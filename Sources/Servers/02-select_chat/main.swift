@@ -44,6 +44,8 @@ struct SelectChat: ParsableCommand {
         var room = ChatRoom(outboxLimit: chat.clientBufferBytes)
         var scratch = [UInt8](repeating: 0, count: 16 * 1024)
         let serverFull = ChatMessages.serverFull(descriptorLimit: DescriptorSet.capacity)
+        /// While set, the listener is not watched: see backOff.
+        var acceptResumes: UInt64?
 
         /// The room's write: send() takes what fits in the socket's buffer and never blocks.
         func send(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Int? {
@@ -64,7 +66,7 @@ struct SelectChat: ParsableCommand {
                 do {
                     accepted = try Socket.accept(listener, nonBlocking: true)
                 } catch let error as SystemError {
-                    logger.warning("accept failed, trying again next turn: \(error)")
+                    backOff(error)
                     return
                 }
                 switch accepted {
@@ -83,12 +85,22 @@ struct SelectChat: ParsableCommand {
                     let id = room.join(descriptor, send: send)
                     logger.debug("\(ChatMessages.name(id)) joined on descriptor \(descriptor)")
                 case .rejected(let error):
-                    metrics.connectionRejected()
-                    logger.warning("refused a connection: \(error)")
+                    server.refusals.refused(error)  // out of descriptors: closed at once
+                case .exhausted(let error):
+                    backOff(error)
+                    return
                 case .wouldBlock:
                     return
                 }
             }
+        }
+
+        /// Out of descriptors with none to spare, or accept failing: the waiting connections
+        /// stay in the backlog and the listener stays readable, so select() would return at once,
+        /// turn after turn. Leave the listener out of the set for a short while instead.
+        func backOff(_ error: any Error) {
+            server.refusals.backingOff(error)
+            acceptResumes = SystemClock.now() + Socket.exhaustedRetryMilliseconds * 1_000_000
         }
 
         /// A client's socket is readable: one read per turn, so every client gets its turn.
@@ -129,7 +141,8 @@ struct SelectChat: ParsableCommand {
                 // to watch (readable: all in the room; writable: those with messages waiting)...
                 readable.removeAll()
                 writable.removeAll()
-                readable.insert(listener)
+                if let resume = acceptResumes, SystemClock.now() >= resume { acceptResumes = nil }
+                if acceptResumes == nil { readable.insert(listener) }
                 readable.insert(stop)
                 var highest = max(listener, stop)
                 room.forEachMember { descriptor, member in
@@ -137,8 +150,15 @@ struct SelectChat: ParsableCommand {
                     if member.hasOutput { writable.insert(descriptor) }
                     highest = max(highest, descriptor)
                 }
-                // ...and wait until one is ready. select() overwrites the sets with the ready ones.
-                try blockingSystemCall("select") { select(highest + 1, &readable.raw, &writable.raw, nil, nil) }
+                // ...and wait until one is ready (backing off: at most until the listener's turn
+                // comes again). select() overwrites the sets with the ready ones.
+                let left = acceptResumes.map { $0 - min($0, SystemClock.now()) } ?? 0
+                var backOffLeft = timeval(tv_sec: Int(left / 1_000_000_000), tv_usec: Int(left % 1_000_000_000 / 1000))
+                try blockingSystemCall("select") {
+                    acceptResumes == nil
+                        ? select(highest + 1, &readable.raw, &writable.raw, nil, nil)
+                        : select(highest + 1, &readable.raw, &writable.raw, nil, &backOffLeft)
+                }
                 let turnStarted = SystemClock.now()
                 if readable.contains(stop) { ServerStartup.exit(server, StopSignal.pending!) }
                 if readable.contains(listener) { try acceptClients() }

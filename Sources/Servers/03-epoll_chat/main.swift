@@ -46,6 +46,8 @@ struct EpollChat: ParsableCommand {
         try epoll.add(listener, .input, token: UInt64(listener))
         try epoll.add(stop, .input, token: UInt64(stop))
         var watching: [Int32: Epoll.Events] = [:]
+        /// While set, the listener is not watched: see backOff.
+        var acceptResumes: UInt64?
 
         /// The room's write: send() takes what fits in the socket's buffer and never blocks.
         func send(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Int? {
@@ -66,7 +68,7 @@ struct EpollChat: ParsableCommand {
                 do {
                     accepted = try Socket.accept(listener, nonBlocking: true)
                 } catch let error as SystemError {
-                    logger.warning("accept failed, trying again next turn: \(error)")
+                    backOff(error)
                     return
                 }
                 switch accepted {
@@ -76,9 +78,8 @@ struct EpollChat: ParsableCommand {
                         try epoll.add(descriptor, .input, token: UInt64(descriptor))
                         watching[descriptor] = .input
                     } catch {
-                        metrics.connectionRejected()
                         Socket.close(descriptor)
-                        logger.warning("refused a connection: \(error)")
+                        server.refusals.refused(error)
                         continue
                     }
                     try? Socket.setNoDelay(descriptor)
@@ -86,12 +87,23 @@ struct EpollChat: ParsableCommand {
                     let id = room.join(descriptor, send: send)
                     logger.debug("\(ChatMessages.name(id)) joined on descriptor \(descriptor)")
                 case .rejected(let error):
-                    metrics.connectionRejected()
-                    logger.warning("refused a connection: \(error)")
+                    server.refusals.refused(error)  // out of descriptors: closed at once
+                case .exhausted(let error):
+                    backOff(error)
+                    return
                 case .wouldBlock:
                     return
                 }
             }
+        }
+
+        /// Out of descriptors with none to spare, or accept failing: the waiting connections
+        /// stay in the backlog and the listener stays readable, so level-triggered epoll would
+        /// return it at once, turn after turn. Stop watching it for a short while instead.
+        func backOff(_ error: any Error) {
+            server.refusals.backingOff(error)
+            try? epoll.modify(listener, [], token: UInt64(listener))
+            acceptResumes = SystemClock.now() + Socket.exhaustedRetryMilliseconds * 1_000_000
         }
 
         /// A client's socket is readable: one read per turn, so every client gets its turn.
@@ -144,8 +156,13 @@ struct EpollChat: ParsableCommand {
         do {
             while true {
                 // No sets to build: wait until a watched socket is ready, and get the ready ones only
-                // (level-triggered: a socket left readable or writable is returned again next turn).
-                let ready = try epoll.wait(timeoutMilliseconds: -1)
+                // (level-triggered: a socket left readable or writable is returned again next turn);
+                // while accepting backs off, no longer than until the listener is watched again.
+                let ready = try epoll.wait(timeoutNanoseconds: acceptResumes.map { $0 - min($0, SystemClock.now()) })
+                if let resume = acceptResumes, SystemClock.now() >= resume {
+                    acceptResumes = nil
+                    try epoll.modify(listener, .input, token: UInt64(listener))
+                }
                 let turnStarted = SystemClock.now()
                 for (token, events) in ready {
                     let descriptor = Int32(truncatingIfNeeded: token)

@@ -68,10 +68,13 @@ struct DumbMultithreaded: ParsableCommand {
                         Socket.close(connection)
                     }
                 case .rejected(let error):
-                    server.metrics.connectionRejected()
-                    server.logger.warning("refused a connection: \(error)")
+                    server.refusals.refused(error)  // out of descriptors: closed at once
+                case .exhausted(let error):
+                    // out of descriptors with none to spare: retry shortly, not at once (a spin)
+                    server.refusals.backingOff(error)
+                    try SystemClock.sleep(milliseconds: Socket.exhaustedRetryMilliseconds)
                 case .wouldBlock:
-                    continue
+                    continue  // a blocking listener waits for a connection instead
                 }
             }
         } catch let stop as StopRequested {

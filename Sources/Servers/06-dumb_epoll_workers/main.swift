@@ -171,6 +171,10 @@ final class EventLoop {
             // The WAITs that are due: DONE, then on with the connection's next requests.
             let now = SystemClock.now()
             while let descriptor = timers.popDue(now: now) {
+                if descriptor == listener {
+                    acceptAll()  // its back-off is over: see retryAcceptingLater
+                    continue
+                }
                 connections[descriptor]?.session.waitFinished()
                 serve(descriptor)
             }
@@ -190,27 +194,38 @@ final class EventLoop {
                 case .wouldBlock:
                     return  // the backlog is empty: the next connection is a new edge
                 case .rejected(let error):
-                    server.metrics.connectionRejected()  // out of descriptors: closed at once
-                    server.logger.warning("refused a connection: \(error)")
+                    server.refusals.refused(error)  // out of descriptors: closed at once
+                case .exhausted(let error):
+                    server.refusals.backingOff(error)
+                    retryAcceptingLater()
+                    return
                 case .connection(let descriptor):
                     try? Socket.setNoDelay(descriptor)
                     do {
                         try epoll.add(descriptor, [.input, .output, .edgeTriggered], token: UInt64(descriptor))
                     } catch {
                         Socket.close(descriptor)  // the kernel is out of memory for watches
-                        server.metrics.connectionRejected()
-                        server.logger.warning("refused a connection: \(error)")
+                        server.refusals.refused(error)
                         continue
                     }
                     connections[descriptor] = NonBlockingConnection(descriptor: descriptor, observer: metrics)
                     metrics.connectionAccepted()  // not served yet: epoll reports the new socket writable
                 }
             } catch {
-                // ENOMEM, ENOBUFS: the connections left in the backlog wait for the next edge
-                server.logger.error("accepting failed: \(error)")
+                server.refusals.backingOff(error)  // ENOMEM, ENOBUFS
+                retryAcceptingLater()
                 return
             }
         }
+    }
+
+    /// Out of descriptors with none to spare, or accept failing: the connections stay in the
+    /// backlog, and edge-triggered epoll will not report them again; a new edge comes only
+    /// with a new connection, maybe never. So accept again after a short back-off, a timer
+    /// on the heap the WAITs use, under the listener's descriptor.
+    func retryAcceptingLater() {
+        guard !timers.contains(descriptor: listener) else { return }
+        timers.add(descriptor: listener, milliseconds: Socket.exhaustedRetryMilliseconds, now: SystemClock.now())
     }
 
     /// Serves one connection as far as it goes without blocking.

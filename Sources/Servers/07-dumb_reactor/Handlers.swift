@@ -13,6 +13,7 @@ final class Acceptor: EventHandler {
     private let burns: BurnDispatcher
     private let server: RunningServer
     private let metrics: WorkerMetrics
+    private var token: Reactor.Token = 0
 
     init(server: RunningServer, reactor: Reactor, burns: BurnDispatcher, metrics: WorkerMetrics) {
         self.descriptor = server.listener.descriptor
@@ -20,6 +21,10 @@ final class Acceptor: EventHandler {
         self.burns = burns
         self.server = server
         self.metrics = metrics
+    }
+
+    func start() throws {
+        token = try reactor.register(self, interest: .read)
     }
 
     func handleRead() {
@@ -33,16 +38,28 @@ final class Acceptor: EventHandler {
                         logger: server.logger
                     ).start()
                 case .rejected(let error):
-                    server.metrics.connectionRejected()
-                    server.logger.warning("refused a connection: \(error)")
+                    server.refusals.refused(error)  // out of descriptors: closed at once
+                case .exhausted(let error):
+                    backOff(error)
+                    return
                 case .wouldBlock:
                     return
                 }
             } catch {
-                // the listener stays readable: the next turn tries again
-                server.logger.error("accept failed: \(error)")
+                backOff(error)  // ENOMEM, ENOBUFS
                 return
             }
+        }
+    }
+
+    /// Out of descriptors with none to spare, or accept failing: the connections stay in the
+    /// backlog and the listener stays readable, so the level-triggered poller would report it
+    /// at once, turn after turn. Wait for nothing for a short while, on a reactor timer.
+    private func backOff(_ error: any Error) {
+        server.refusals.backingOff(error)
+        try? reactor.setInterest(token, [])
+        _ = reactor.schedule(afterMilliseconds: Socket.exhaustedRetryMilliseconds) { [self] in
+            try? reactor.setInterest(token, .read)
         }
     }
 }

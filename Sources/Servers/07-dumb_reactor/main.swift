@@ -74,8 +74,7 @@ struct DumbReactor: ParsableCommand {
         // The handlers of the server's own handles; each connection's registers when accepted.
         _ = try reactor.register(StopHandler(server: server), interest: .read)
         _ = try reactor.register(burns, interest: .read)
-        _ = try reactor.register(
-            Acceptor(server: server, reactor: reactor, burns: burns, metrics: metrics), interest: .read)
+        try Acceptor(server: server, reactor: reactor, burns: burns, metrics: metrics).start()
         server.logger.info("reactor on \(reactor.poller.name), BURNs on \(burnThreads) worker threads")
         do {
             try reactor.run { nanoseconds in turns.record(.nanoseconds(Int64(nanoseconds))) }
