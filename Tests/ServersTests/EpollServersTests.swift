@@ -53,40 +53,6 @@ struct EpollServersTests {
         #expect(process.threadCount == 1)
     }
 
-    static let prlimit = "/usr/bin/prlimit"
-
-    @Test(
-        "out of descriptors: connections over the limit are closed at once and counted, and the loop goes on",
-        .enabled(if: FileManager.default.isExecutableFile(atPath: prlimit)),
-        arguments: ["dumb_epoll", "dumb_epoll_workers"])
-    func outOfDescriptors(binary: String) throws {
-        // 64 descriptors in all: the server's own take about ten, the clients the rest
-        let process = try ServerProcess.startWithMetrics(binary, launcher: [Self.prlimit, "--nofile=64"])
-        var clients: [TestClient] = []
-        for _ in 0..<100 {
-            let client = try TestClient(port: process.port)
-            try? client.send("PING\n")  // a refused one may be closed already
-            clients.append(client)
-        }
-        var served = 0
-        for client in clients where (try? client.readLine()) == "PONG" { served += 1 }
-        #expect(served >= 10 && served < 64, "\(served) of 100 served")
-        #expect(process.log.contains("refused a connection"), "\(process.log)")
-        #expect(process.isRunning)
-        // once the clients leave, there are descriptors again, and the server serves
-        clients.removeAll()
-        #expect(
-            eventually {
-                guard let client = try? TestClient(port: process.port) else { return false }
-                try? client.send("PING\n")
-                return (try? client.readLine()) == "PONG"
-            })
-        // a client that left while its connection still waited in the backlog is accepted
-        // later, when there are descriptors again: not every unserved one is a refusal
-        let rejected = try process.scrapeMetrics()["dumb_connections_rejected_total"] ?? 0
-        #expect(rejected >= 1 && rejected <= Double(100 - served), "\(rejected) refused, \(served) served")
-    }
-
     /// The loop count from "running N event loops" in the log, which the server writes once
     /// it started every loop's thread.
     static func loopCount(_ process: ServerProcess) -> Int? {
