@@ -16,8 +16,9 @@ public enum AcceptResult: Sendable {
     /// The backlog is empty (a non-blocking listener; on a blocking one, accept waits).
     case wouldBlock
     /// Out of descriptors (EMFILE/ENFILE): a connection was taken off the backlog with the
-    /// reserve descriptor and closed at once. It got a clean close instead of a wait without
-    /// end, and the listener stopped being readable for it. Count it as refused.
+    /// reserve descriptor and closed at once (or the one just accepted, to reopen the
+    /// reserve). It got a clean close instead of a wait without end, and the listener stopped
+    /// being readable for it. Count it as refused.
     case rejected(SystemError)
     /// Out of descriptors, and nothing could be shed: no descriptor is free, not even for the
     /// reserve. Connections may still wait in the backlog, and the listener stays readable.
@@ -33,9 +34,8 @@ public enum Socket {
     /// because descriptors come back whenever a client leaves, and until the retry the
     /// connections in the backlog wait; long enough that retrying costs nothing measurable
     /// (a few failing system calls, 20 times a second). SwiftNIO's AcceptBackoffHandler waits
-    /// a second, since it has no reserve to refuse with and a flood keeps the backlog full;
-    /// here the reserve refuses that flood at once, and the back-off only covers the rare
-    /// moment when it is gone.
+    /// a second by default; here the reserve refuses a flood at once, and the back-off only
+    /// covers the moments when the reserve is gone, so it can be short.
     public static let exhaustedRetryMilliseconds: UInt64 = 50
 
     /// Creates a TCP socket bound to `host`:`port` and listening with `backlog`
