@@ -74,14 +74,21 @@ let package = Package(
             dependencies: ["DumbServerKit"],
             path: "Sources/Servers/04-dumb_multithreaded"
         ),
+        // dumb_epoll's loop, a library in dumb_epoll's folder: dumb_epoll_workers runs it too.
+        .target(
+            name: "DumbEpollLoop",
+            dependencies: ["DumbServerKit"],
+            path: "Sources/Servers/05-dumb_epoll/EventLoop"
+        ),
         .executableTarget(
             name: "dumb_epoll",
-            dependencies: ["DumbServerKit"],
-            path: "Sources/Servers/05-dumb_epoll"
+            dependencies: ["DumbServerKit", "DumbEpollLoop"],
+            path: "Sources/Servers/05-dumb_epoll",
+            exclude: ["EventLoop"]
         ),
         .executableTarget(
             name: "dumb_epoll_workers",
-            dependencies: ["DumbServerKit"],
+            dependencies: ["DumbServerKit", "DumbEpollLoop"],
             path: "Sources/Servers/06-dumb_epoll_workers"
         ),
         .executableTarget(

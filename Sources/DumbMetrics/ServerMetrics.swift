@@ -7,7 +7,15 @@ import Prometheus
 /// A server counts connections here; its ``ConnectionSession``s report bytes and finished
 /// requests through ``SessionObserver``. Counters and gauges are atomics, histograms take a
 /// short lock: cheap enough for every request of an event loop.
-public final class ServerMetrics: SessionObserver {
+/// Where a server counts its connections, and its sessions their bytes and requests: the
+/// server's totals (``ServerMetrics``) or one loop's share of them (``WorkerMetrics``). An event
+/// loop that runs alone or as one of several takes either.
+public protocol ConnectionMetrics: SessionObserver {
+    func connectionAccepted()
+    func connectionClosed()
+}
+
+public final class ServerMetrics: ConnectionMetrics {
     public let exporter: MetricsExporter
     private var registry: PrometheusCollectorRegistry { exporter.registry }
 
@@ -135,7 +143,7 @@ public final class ServerMetrics: SessionObserver {
 public typealias EventLoopIterationHistogram = DurationHistogram
 
 /// One event loop's or worker's share, counted in its own series and in the server's.
-public final class WorkerMetrics: SessionObserver {
+public final class WorkerMetrics: ConnectionMetrics {
     public let index: Int
     private let server: ServerMetrics
     private let connectionsActive: Gauge

@@ -1,0 +1,185 @@
+// dumb_epoll's event loop, in a library of its own so that dumb_epoll_workers runs the very
+// same loop, one per CPU. The loop is dumb_epoll's lesson: read it with its main.swift.
+import DumbMetrics
+import DumbProtocol
+import DumbServerKit
+import DumbSystem
+
+/// dumb_epoll's event loop: one epoll instance watching a listener and its connections, with
+/// the connections' WAIT timers and the connections that used up their turn. dumb_epoll runs
+/// one; dumb_epoll_workers runs one per CPU, each with its own listener, unchanged.
+///
+/// Edge-triggered (EPOLLET): each socket is added once, for input and output, and its
+/// interest never changes. epoll reports a socket when it *becomes* readable or writable, so
+/// the loop must use up what it was told — read until EAGAIN, write until EAGAIN, accept
+/// until EAGAIN — which NonBlockingConnection does: it always tries the call. Level-triggered
+/// would report a socket as long as it stays ready: the loop would have to switch each
+/// connection's interest with epoll_ctl (drop EPOLLOUT once the output is sent, drop EPOLLIN
+/// while a WAIT runs or while the output is full) or spin on the same ready sockets; that is
+/// a system call for every change of state, which edge-triggered does without.
+public final class EventLoop {
+    /// BURNs one connection may run in a row before the others get their turn: the byte
+    /// budget of `drive` does not count CPU, so pipelined BURNs would keep the loop forever.
+    static let burnsPerTurn = 16
+
+    let server: RunningServer
+    let listener: Int32
+    /// The server's counters (dumb_epoll), or this loop's share of them (dumb_epoll_workers).
+    let metrics: any ConnectionMetrics
+    let iterationSeconds: EventLoopIterationHistogram
+    let stopDescriptor: Int32?
+    let epoll: Epoll
+    var connections: [Int32: NonBlockingConnection] = [:]
+    /// WAITs under way. A heap whose earliest deadline becomes epoll_wait's timeout, rather
+    /// than a timerfd per WAIT: no system calls and no descriptors per WAIT (ten thousand
+    /// WAITs would be ten thousand more descriptors), at millisecond resolution, which is
+    /// what WAIT <ms> asks for.
+    var timers = WaitTimers()
+    /// Connections that used their budget with work left. Edge-triggered epoll will not
+    /// report them again (nothing changed), so the loop serves them next turn, after the
+    /// others: one fast client cannot starve the rest.
+    var ready = Set<Int32>()
+    /// One read buffer for every connection of the loop.
+    var scratch = [UInt8](repeating: 0, count: NonBlockingConnection.readChunk)
+
+    /// - Parameter stopDescriptor: the eventfd SIGINT and SIGTERM make readable: given to one
+    ///   loop only, the one on the main thread, which ends the process.
+    public init(
+        server: RunningServer, listener: Int32, metrics: any ConnectionMetrics,
+        iterationSeconds: EventLoopIterationHistogram,
+        stopDescriptor: Int32?
+    ) throws {
+        self.server = server
+        self.listener = listener
+        self.metrics = metrics
+        self.iterationSeconds = iterationSeconds
+        self.stopDescriptor = stopDescriptor
+        epoll = try Epoll(capacity: 1024)
+        try epoll.add(listener, [.input, .edgeTriggered], token: UInt64(listener))
+        if let stopDescriptor { try epoll.add(stopDescriptor, [.input], token: UInt64(stopDescriptor)) }
+    }
+
+    public func run() throws -> Never {
+        while true {
+            // Sleep until a socket is ready or the earliest WAIT is due; not at all when
+            // connections wait for their next turn.
+            let timeout = ready.isEmpty ? timers.timeoutMilliseconds(now: SystemClock.now()) : 0
+            let events: ArraySlice<(token: UInt64, events: Epoll.Events)>
+            do {
+                events = try epoll.wait(timeoutMilliseconds: timeout)
+            } catch let stop as StopRequested {
+                ServerStartup.exit(server, stop)
+            }
+            let turnStarted = SystemClock.now()
+            for (token, flags) in events {
+                let descriptor = Int32(truncatingIfNeeded: token)
+                if descriptor == listener {
+                    acceptAll()
+                } else if descriptor == stopDescriptor {
+                    ServerStartup.exit(server, StopSignal.pending!)
+                } else if connections[descriptor]?.session.isAwaiting == true {
+                    // Its WAIT runs: the timer serves it. A reset or a hang-up cannot be
+                    // answered, though: close it now, not when the WAIT ends (up to 10 min).
+                    if !flags.isDisjoint(with: [.error, .hangUp]) { close(descriptor) }
+                } else {
+                    serve(descriptor)
+                }
+            }
+            // The WAITs that are due: DONE, then on with the connection's next requests.
+            let now = SystemClock.now()
+            while let descriptor = timers.popDue(now: now) {
+                if descriptor == listener {
+                    acceptAll()  // its back-off is over: see retryAcceptingLater
+                    continue
+                }
+                connections[descriptor]?.session.waitFinished()
+                serve(descriptor)
+            }
+            // The connections that yielded: one more budget each, then back to epoll_wait.
+            let turn = ready
+            ready.removeAll(keepingCapacity: true)
+            for descriptor in turn { serve(descriptor) }
+            iterationSeconds.record(.nanoseconds(Int64(SystemClock.now() - turnStarted)))
+        }
+    }
+
+    /// Edge-triggered: one event may stand for many pending connections.
+    func acceptAll() {
+        while true {
+            do {
+                switch try Socket.accept(listener, nonBlocking: true) {
+                case .wouldBlock:
+                    return  // the backlog is empty: the next connection is a new edge
+                case .rejected(let error):
+                    server.refusals.refused(error)  // out of descriptors: closed at once
+                case .exhausted(let error):
+                    server.refusals.backingOff(error)
+                    retryAcceptingLater()
+                    return
+                case .connection(let descriptor):
+                    try? Socket.setNoDelay(descriptor)
+                    do {
+                        try epoll.add(descriptor, [.input, .output, .edgeTriggered], token: UInt64(descriptor))
+                    } catch {
+                        Socket.close(descriptor)  // the kernel is out of memory for watches
+                        server.refusals.refused(error)
+                        continue
+                    }
+                    connections[descriptor] = NonBlockingConnection(descriptor: descriptor, observer: metrics)
+                    metrics.connectionAccepted()  // not served yet: epoll reports the new socket writable
+                }
+            } catch {
+                server.refusals.backingOff(error)  // ENOMEM, ENOBUFS
+                retryAcceptingLater()
+                return
+            }
+        }
+    }
+
+    /// Out of descriptors with none to spare, or accept failing: the connections stay in the
+    /// backlog, and edge-triggered epoll will not report them again; a new edge comes only
+    /// with a new connection, maybe never. So accept again after a short back-off, a timer
+    /// on the heap the WAITs use, under the listener's descriptor.
+    func retryAcceptingLater() {
+        guard !timers.contains(descriptor: listener) else { return }
+        timers.add(descriptor: listener, milliseconds: Socket.exhaustedRetryMilliseconds, now: SystemClock.now())
+    }
+
+    /// Serves one connection as far as it goes without blocking.
+    func serve(_ descriptor: Int32) {
+        guard let connection = connections[descriptor], !connection.session.isAwaiting else { return }
+        var burns = 0
+        while true {
+            switch connection.drive(scratch: &scratch) {
+            case .needsInput, .needsOutput:
+                return  // epoll reports the socket when that changes
+            case .wait(let milliseconds):
+                timers.add(descriptor: descriptor, milliseconds: milliseconds, now: SystemClock.now())
+                return
+            case .burn(let iterations):
+                // THE LESSON: the BURN runs here, on the loop's only thread. Until it returns,
+                // no other client is read from, written to, accepted or woken from its WAIT.
+                connection.session.burnFinished(result: Burn.result(iterations: iterations))
+                burns += 1
+                if burns == Self.burnsPerTurn {
+                    ready.insert(descriptor)
+                    return
+                }
+            case .yielded:
+                ready.insert(descriptor)
+                return
+            case .close:
+                close(descriptor)
+                return
+            }
+        }
+    }
+
+    func close(_ descriptor: Int32) {
+        guard connections.removeValue(forKey: descriptor) != nil else { return }
+        timers.cancel(descriptor: descriptor)
+        ready.remove(descriptor)
+        Socket.close(descriptor)  // which also takes it out of the epoll set
+        metrics.connectionClosed()
+    }
+}
