@@ -10,6 +10,27 @@ public enum BlockingConnection {
     /// Bytes read at once. Small on purpose: thread-per-connection holds one per thread.
     public static let readBufferSize = 8 * 1024
 
+    /// The next connection on `server`'s blocking listener: waits until a client connects.
+    /// Out of descriptors, the connections it must refuse are closed at once and counted
+    /// (``AcceptRefusals``), and with no descriptor even for that it tries again every
+    /// ``Socket/exhaustedRetryMilliseconds`` rather than at once (a spin). Throws accept's
+    /// other errors, and a stop signal.
+    public static func accept(from server: RunningServer) throws -> Int32 {
+        while true {
+            switch try Socket.accept(server.listener.descriptor) {
+            case .connection(let connection):
+                return connection
+            case .rejected(let error):
+                server.refusals.refused(error)
+            case .exhausted(let error):
+                server.refusals.backingOff(error)
+                try SystemClock.sleep(milliseconds: Socket.exhaustedRetryMilliseconds)
+            case .wouldBlock:
+                continue  // a blocking listener waits for a connection instead
+            }
+        }
+    }
+
     /// Serves `descriptor` until the peer is done, then closes it. Errors of the connection
     /// (reset, broken pipe) end it and are logged; only a stop signal is thrown.
     public static func serve(_ descriptor: Int32, metrics: ServerMetrics, logger: Logger) throws(StopRequested) {

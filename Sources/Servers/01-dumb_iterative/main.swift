@@ -27,22 +27,11 @@ struct DumbIterative: ParsableCommand {
         let server = try ServerStartup.start(
             name: "dumb_iterative", server: "iterative", model: "iterative, one connection at a time",
             options: options)
-        let listener = server.listener.descriptor
         do {
             while true {
                 // Blocks until a client connects; the next one is not accepted until this one is done.
-                switch try Socket.accept(listener) {
-                case .connection(let connection):
-                    try BlockingConnection.serve(connection, metrics: server.metrics, logger: server.logger)
-                case .rejected(let error):
-                    server.refusals.refused(error)  // out of descriptors: closed at once
-                case .exhausted(let error):
-                    // out of descriptors with none to spare: retry shortly, not at once (a spin)
-                    server.refusals.backingOff(error)
-                    try SystemClock.sleep(milliseconds: Socket.exhaustedRetryMilliseconds)
-                case .wouldBlock:
-                    continue  // a blocking listener waits for a connection instead
-                }
+                let connection = try BlockingConnection.accept(from: server)
+                try BlockingConnection.serve(connection, metrics: server.metrics, logger: server.logger)
             }
         } catch let stop as StopRequested {
             ServerStartup.exit(server, stop)

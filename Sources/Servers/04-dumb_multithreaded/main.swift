@@ -51,30 +51,18 @@ struct DumbMultithreaded: ParsableCommand {
             options: options)
         server.logger.info(
             "each connection gets a thread with a \(ByteSize.describe(stackBytes ?? Threads.defaultStackSize)) stack")
-        let listener = server.listener.descriptor
         do {
             while true {
-                switch try Socket.accept(listener) {
-                case .connection(let connection):
-                    do {
-                        // The lesson: one thread per client, for as long as the client stays.
-                        try Threads.start(stackSize: stackBytes) {
-                            try? BlockingConnection.serve(connection, metrics: server.metrics, logger: server.logger)
-                        }
-                    } catch {
-                        // Out of memory or over the thread limit: this client cannot be served.
-                        server.metrics.connectionRejected()
-                        server.logger.warning("refused a connection, no thread for it: \(error)")
-                        Socket.close(connection)
+                let connection = try BlockingConnection.accept(from: server)
+                do {
+                    // The lesson: one thread per client, for as long as the client stays.
+                    try Threads.start(stackSize: stackBytes) {
+                        try? BlockingConnection.serve(connection, metrics: server.metrics, logger: server.logger)
                     }
-                case .rejected(let error):
-                    server.refusals.refused(error)  // out of descriptors: closed at once
-                case .exhausted(let error):
-                    // out of descriptors with none to spare: retry shortly, not at once (a spin)
-                    server.refusals.backingOff(error)
-                    try SystemClock.sleep(milliseconds: Socket.exhaustedRetryMilliseconds)
-                case .wouldBlock:
-                    continue  // a blocking listener waits for a connection instead
+                } catch {
+                    // Out of memory or over the thread limit: this client cannot be served.
+                    Socket.close(connection)
+                    server.refusals.refused(error)
                 }
             }
         } catch let stop as StopRequested {
