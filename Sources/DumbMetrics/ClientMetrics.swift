@@ -105,7 +105,7 @@ private final class PublishedSnapshot: ScrapeTimeCollector {
         writer.family(
             "c10k_client_connect_errors_total", type: "counter",
             help:
-                "Connects that failed, by reason: refused, timeout, reset, descriptors (out of file descriptors), ports (out of local ports), other."
+                "Connects that failed, by reason: refused, timeout, descriptors (out of file descriptors), ports (out of local ports), other (a reset during the handshake, an unreachable host)."
         )
         for failure in figures.connectErrors {
             writer.sample("c10k_client_connect_errors_total", [("reason", failure.label)], Double(failure.count))

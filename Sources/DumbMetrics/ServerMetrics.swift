@@ -2,11 +2,6 @@ import DumbProtocol
 import DumbSystem
 import Prometheus
 
-/// The metrics every DUMB server exports, under the names the dashboards and labs use.
-///
-/// A server counts connections here; its ``ConnectionSession``s report bytes and finished
-/// requests through ``SessionObserver``. Counters and gauges are atomics, histograms take a
-/// short lock: cheap enough for every request of an event loop.
 /// Where a server counts its connections, and its sessions their bytes and requests: the
 /// server's totals (``ServerMetrics``) or one loop's share of them (``WorkerMetrics``). An event
 /// loop that runs alone or as one of several takes either.
@@ -15,6 +10,11 @@ public protocol ConnectionMetrics: SessionObserver {
     func connectionClosed()
 }
 
+/// The metrics every DUMB server exports, under the names the dashboards use.
+///
+/// A server counts connections here; its ``ConnectionSession``s report bytes and finished
+/// requests through ``SessionObserver``. Counters and gauges are atomics, histograms take a
+/// short lock: cheap enough for every request of an event loop.
 public final class ServerMetrics: ConnectionMetrics {
     public let exporter: MetricsExporter
     private var registry: PrometheusCollectorRegistry { exporter.registry }

@@ -1,5 +1,5 @@
 /// Checks one answer as its bytes arrive, however they were fragmented: the client side of
-/// the protocol. A load generator, a test and the lab's checker all judge answers with it.
+/// the protocol. The load generator and the tests judge answers with it.
 ///
 /// Feed it what the socket gave with ``consume(_:)``: it says whether the answer is still
 /// incomplete, complete (and how many of the bytes it took: the rest belong to no answer),

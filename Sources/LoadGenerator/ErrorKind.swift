@@ -1,7 +1,7 @@
 import Glibc
 
 /// What can go wrong, each counted on its own. The ``key``s are the JSON summary's
-/// `errors` keys (stable: scripts and the lab's checker read them).
+/// `errors` keys (stable: scripts may read them).
 public enum ErrorKind: Int, CaseIterable, Sendable {
     /// The server refused the connection (ECONNREFUSED): nothing listens, or its backlog
     /// overflowed with tcp_abort_on_overflow.

@@ -56,7 +56,8 @@ struct C10kClient: ParsableCommand {
     @Option(help: "Server port. (env: C10K_PORT)")
     var port: Int = EnvironmentDefault.integer("C10K_PORT") ?? 8090
 
-    @Option(help: "The request every client sends (default: \"BURN 1000\"). (env: C10K_REQUEST)")
+    @Option(
+        help: "The request every client sends (default: \"BURN 1000\"; \"PING\" with --expect). (env: C10K_REQUEST)")
     var request: String?
 
     @Option(

@@ -43,7 +43,7 @@ import Testing
             c10k_client_request_duration_seconds_bucket{le="+Inf"} 1200
             c10k_client_request_duration_seconds_sum 0.25
             c10k_client_request_duration_seconds_count 1200
-            # HELP c10k_client_connect_errors_total Connects that failed, by reason: refused, timeout, reset, descriptors (out of file descriptors), ports (out of local ports), other.
+            # HELP c10k_client_connect_errors_total Connects that failed, by reason: refused, timeout, descriptors (out of file descriptors), ports (out of local ports), other (a reset during the handshake, an unreachable host).
             # TYPE c10k_client_connect_errors_total counter
             c10k_client_connect_errors_total{reason="refused"} 2
             c10k_client_connect_errors_total{reason="other"} 0

@@ -1,4 +1,5 @@
-// dumb_iterative: one connection at a time, blocking I/O, no threads, no event loop.
+// dumb_iterative: one connection at a time, blocking I/O, no threads (but the metrics
+// endpoint's), no event loop.
 // While it serves one client, every other client waits in the kernel's backlog: a WAIT,
 // a slow reader or a slow sender stalls the whole server. That is the lesson.
 import ArgumentParser
@@ -8,7 +9,7 @@ import DumbSystem
 struct DumbIterative: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dumb_iterative",
-        abstract: "The DUMB protocol served one connection at a time (blocking I/O, one thread).",
+        abstract: "The DUMB protocol served one connection at a time (blocking I/O, one serving thread).",
         discussion: """
             Demonstrates why a server cannot be iterative: while one client is served, the \
             others wait in the listen backlog. Try a long WAIT in one terminal and a PING in \
