@@ -70,17 +70,17 @@ int dumb_install_stop_handler(int wake_fd, const char *exit_message) {
     if (sigaction(SIGINT, &action, NULL) != 0) return -1;
     if (sigaction(SIGTERM, &action, NULL) != 0) return -1;
     // a blocked signal mask survives execve: a parent that blocked them must not silence us
-    return dumb_mask_stop_signals(SIG_UNBLOCK);
+    return dumb_mask_stop_signals(SIG_UNBLOCK, NULL);
 }
 
 int dumb_stop_signal(void) { return stop_signal; }
 
-int dumb_mask_stop_signals(int how) {
+int dumb_mask_stop_signals(int how, sigset_t *previous) {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
-    return pthread_sigmask(how, &set, NULL);
+    return pthread_sigmask(how, &set, previous);
 }
 
 int dumb_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest) {
@@ -89,6 +89,5 @@ int dumb_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest) {
 
 void dumb_fd_zero(fd_set *set) { FD_ZERO(set); }
 void dumb_fd_set(int fd, fd_set *set) { FD_SET(fd, set); }
-void dumb_fd_clr(int fd, fd_set *set) { FD_CLR(fd, set); }
 int dumb_fd_isset(int fd, const fd_set *set) { return FD_ISSET(fd, set); }
 int dumb_fd_setsize(void) { return FD_SETSIZE; }

@@ -1,3 +1,4 @@
+import DumbSystem
 import Synchronization
 
 /// The load generator's metrics (`c10k_client`), under the names the dashboards use:
@@ -115,7 +116,7 @@ private final class PublishedSnapshot: ScrapeTimeCollector {
 
     /// A bucket bound in seconds, in decimal: `0.00005`, `2.5`, `600`.
     static func seconds(_ duration: Duration) -> String {
-        let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        let nanoseconds = SystemClock.nanoseconds(duration)
         let whole = nanoseconds / 1_000_000_000
         var fraction = String(nanoseconds % 1_000_000_000)
         guard fraction != "0" else { return String(whole) }

@@ -27,10 +27,9 @@ public struct ProcessCollector: ScrapeTimeCollector {
             writer.family("process_resident_memory_bytes", type: "gauge", help: "Resident memory size in bytes.")
             writer.sample("process_resident_memory_bytes", resident * pageSize)
         }
-        if let open = ProcFiles.countEntries("/proc/self/fd") {
+        if let open = ProcFiles.openDescriptorCount() {
             writer.family("process_open_fds", type: "gauge", help: "Number of open file descriptors.")
-            // the directory stream that counted them was one of them
-            writer.sample("process_open_fds", Double(max(0, open - 1)))
+            writer.sample("process_open_fds", Double(open))
         }
         let limit = OpenFileLimit.current().soft
         writer.family("process_max_fds", type: "gauge", help: "Maximum number of open file descriptors.")

@@ -75,11 +75,6 @@ public struct ByteQueue: Sendable {
         }
     }
 
-    public mutating func removeAll() {
-        storage.removeAll(keepingCapacity: true)
-        head = 0
-    }
-
     /// Moves the unwritten bytes to the front when the written ones take most of the room.
     private mutating func compactIfWorthIt() {
         if head > 0 && head >= 16 * 1024 && head * 2 >= storage.count {

@@ -39,8 +39,6 @@ public struct ChatRoom: Sendable {
         public var isReading: Bool { leaving == nil }
         /// Messages wait to be written to it: the server wants to know when it is writable.
         public var hasOutput: Bool { !outbox.isEmpty }
-        /// Bytes queued for it.
-        public var pendingByteCount: Int { outbox.count }
     }
 
     /// A member gone for good: the server closes its socket.

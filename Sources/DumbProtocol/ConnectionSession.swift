@@ -55,7 +55,6 @@ public struct ConnectionSession: Sendable {
 
     /// Requests whose responses are in `output`, with the output offset where each ends.
     private var unfinished = Deque<(end: UInt64, command: Command, startedAt: UInt64)>()
-    private var appendedTotal: UInt64 = 0
     private var writtenTotal: UInt64 = 0
 
     public init(
@@ -189,8 +188,7 @@ public struct ConnectionSession: Sendable {
     }
 
     private mutating func finish(_ command: Command, startedAt: UInt64) {
-        appendedTotal = writtenTotal + UInt64(output.count)
-        if observer != nil { unfinished.append((appendedTotal, command, startedAt)) }
+        if observer != nil { unfinished.append((writtenTotal + UInt64(output.count), command, startedAt)) }
     }
 
     private mutating func fillStream() {

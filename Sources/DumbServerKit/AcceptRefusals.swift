@@ -71,7 +71,7 @@ public final class AcceptRefusals: Sendable {
     /// counted); otherwise how many went unlogged since that line, and how long ago it was.
     private func due(_ kind: WritableKeyPath<(refused: Kind, backingOff: Kind), Kind>) -> (Int, String)? {
         let now = clock()
-        let interval = UInt64(Self.interval.components.seconds) * 1_000_000_000
+        let interval = SystemClock.nanoseconds(Self.interval)
         return kinds.withLock { kinds in
             if let last = kinds[keyPath: kind].lastLogged, now &- last < interval {
                 kinds[keyPath: kind].unlogged += 1

@@ -25,8 +25,6 @@ public final class NonBlockingConnection {
 
     public let descriptor: Int32
     public var session: ConnectionSession
-    /// Whatever the server wants to keep with the connection (a worker index, a timer).
-    public var tag: Int = 0
 
     /// A good size for the loop's `scratch` read buffer (one per event loop, not per connection).
     public static let readChunk = 64 * 1024

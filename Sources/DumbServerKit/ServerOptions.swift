@@ -64,11 +64,6 @@ public enum EnvironmentDefault {
         string(name).flatMap { Int($0) }
     }
 
-    /// The variable as a size (`64k`, `8m`, `1g` or bytes); nil when unset or invalid.
-    public static func size(_ name: String) -> Int? {
-        string(name).flatMap(ByteSize.parse)
-    }
-
     /// Throws a ValidationError naming the first variable that is set but not an integer.
     public static func checkIntegers(_ names: [String]) throws {
         for name in names {

@@ -14,7 +14,6 @@ public struct RunningServer: Sendable {
     public var listener: Listener { listeners[0] }
     /// An eventfd that becomes readable when SIGINT or SIGTERM arrives (event loops watch it).
     public let stopDescriptor: Int32
-    public let options: ServerOptions
     /// Counts and logs (rate-limited) the connections it cannot take.
     public let refusals: AcceptRefusals
 }
@@ -28,10 +27,8 @@ public enum ServerStartup {
     ///   - server: the `server` label of the metrics (`epoll`).
     ///   - model: what the server demonstrates, one short phrase.
     ///   - listenerCount: how many listening sockets (more than one needs `reusePort`).
-    ///   - nonBlocking: whether the listening sockets are non-blocking (event loops).
-    ///   - stop: how SIGINT and SIGTERM stop it: blocking servers exit at once (no thread can
-    ///     be left sleeping), event loops are notified through ``RunningServer/stopDescriptor``
-    ///     and call ``exit(_:_:)``.
+    ///   - style: blocking or event loops: decides the listeners' mode and how SIGINT and
+    ///     SIGTERM stop the server (see ``ServingStyle``).
     public static func start(
         name: String,
         server: String,
@@ -39,8 +36,7 @@ public enum ServerStartup {
         options: ServerOptions,
         listenerCount: Int = 1,
         reusePort: Bool = false,
-        nonBlocking: Bool = false,
-        stop: StopMode = .exitAtOnce
+        style: ServingStyle = .blocking
     ) throws -> RunningServer {
         let logger = Logging.make(name, level: options.level)
         logger.info("starting", metadata: ["model": "\(model)", "pid": "\(getpid())"])
@@ -50,11 +46,11 @@ public enum ServerStartup {
             "open files limit: \(openFiles); may run on CPUs \(CPUAffinity.listDescription(CPUAffinity.allowedCPUs()))")
 
         let stopDescriptor: Int32
-        switch stop {
-        case .exitAtOnce:
+        switch style {
+        case .blocking:
             stopDescriptor = try StopSignal.install(
                 .exitAtOnce(message: "\(name): received a stop signal: exiting, the kernel closes every connection\n"))
-        case .notify:
+        case .eventLoop:
             stopDescriptor = try StopSignal.install(.notify)
         }
         var listeners: [Listener] = []
@@ -71,7 +67,7 @@ public enum ServerStartup {
             for _ in 0..<max(1, listenerCount) {
                 let listener = try Socket.listen(
                     host: options.host, port: port, backlog: options.backlog,
-                    reusePort: reusePort, nonBlocking: nonBlocking)
+                    reusePort: reusePort, nonBlocking: style == .eventLoop)
                 port = listener.port  // with port 0, the next listeners share the chosen one
                 listeners.append(listener)
             }
@@ -100,7 +96,7 @@ public enum ServerStartup {
             "\(name) listening on \(options.host):\(ports)",
             metadata: ["listeners": "\(listeners.count)", "backlog": "\(options.backlog)"])
         return RunningServer(
-            logger: logger, metrics: metrics, listeners: listeners, stopDescriptor: stopDescriptor, options: options,
+            logger: logger, metrics: metrics, listeners: listeners, stopDescriptor: stopDescriptor,
             refusals: AcceptRefusals(metrics: metrics, logger: logger))
     }
 
@@ -112,9 +108,15 @@ public enum ServerStartup {
     }
 }
 
-public enum StopMode: Sendable {
-    case exitAtOnce
-    case notify
+/// How a server serves, which decides its listening sockets and its stop.
+public enum ServingStyle: Sendable {
+    /// Blocking listeners and I/O. SIGINT and SIGTERM exit at once: a thread may be about to
+    /// sleep in a WAIT or a read that no signal would interrupt any more.
+    case blocking
+    /// Non-blocking listeners watched by event loops. A stop makes
+    /// ``RunningServer/stopDescriptor`` readable; the loop watching it calls
+    /// ``ServerStartup/exit(_:_:)``.
+    case eventLoop
 }
 
 /// A start-up failure, with what to do about it.

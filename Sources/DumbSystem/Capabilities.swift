@@ -20,9 +20,6 @@ public enum Capabilities {
         return description == "=" ? "none" : description
     }
 
-    /// Whether the calling thread holds no capability at all.
-    public static var isEmpty: Bool { current() == "none" }
-
     /// Whether no_new_privs is set: execve can never grant privileges again.
     public static var noNewPrivileges: Bool { dumb_get_no_new_privs() == 1 }
 

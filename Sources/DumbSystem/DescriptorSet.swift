@@ -25,12 +25,6 @@ public struct DescriptorSet {
         dumb_fd_set(descriptor, &raw)
     }
 
-    /// FD_CLR.
-    public mutating func remove(_ descriptor: Int32) {
-        guard descriptor >= 0 && descriptor < Self.capacity else { return }
-        dumb_fd_clr(descriptor, &raw)
-    }
-
     /// FD_ISSET.
     public func contains(_ descriptor: Int32) -> Bool {
         guard descriptor >= 0 && descriptor < Self.capacity else { return false }

@@ -21,8 +21,6 @@ public final class Epoll {
         public static let hangUp = Events(rawValue: EPOLLHUP.rawValue)
         /// Edge-triggered: reported once per change, not as long as the state lasts.
         public static let edgeTriggered = Events(rawValue: EPOLLET.rawValue)
-        /// Reported to one waiter only (several epoll instances on one listener).
-        public static let exclusive = Events(rawValue: EPOLLEXCLUSIVE.rawValue)
     }
 
     public let descriptor: Int32

@@ -36,13 +36,15 @@ public enum ProcFiles {
         return names
     }
 
-    /// The number of entries of a directory (e.g. /proc/self/fd), without building names.
-    public static func countEntries(_ path: String) -> Int? {
-        guard let directory = opendir(path) else { return nil }
+    /// How many descriptors this process has open: the entries of /proc/self/fd, without
+    /// building names, less the one the count itself opened to read the directory. Nil
+    /// without /proc.
+    public static func openDescriptorCount() -> Int? {
+        guard let directory = opendir("/proc/self/fd") else { return nil }
         defer { closedir(directory) }
         var count = 0
         while readdir(directory) != nil { count += 1 }
-        return max(0, count - 2)
+        return max(0, count - 3)  // ".", "..", and the directory stream's own descriptor
     }
 
     /// `Key: value` lines (as in /proc/self/status) as a dictionary of trimmed values.

@@ -49,45 +49,37 @@ public enum Socket {
         reusePort: Bool = false,
         nonBlocking: Bool = false
     ) throws -> Listener {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
-        var results: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(host, String(port), &hints, &results)
-        guard status == 0, let first = results else {
-            throw AddressError(host: host, reason: String(cString: gai_strerror(status)))
-        }
-        defer { freeaddrinfo(results) }
-
         DescriptorReserve.prepare()  // opens the reserve descriptor now, while descriptors are plenty
-        var lastError = SystemError("bind", errno: EADDRNOTAVAIL)
-        var candidate: UnsafeMutablePointer<addrinfo>? = first
-        while let info = candidate {
-            candidate = info.pointee.ai_next
-            var type = Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue)
-            if nonBlocking { type |= Int32(SOCK_NONBLOCK.rawValue) }
-            let descriptor = Glibc.socket(info.pointee.ai_family, type, 0)
-            guard descriptor >= 0 else {
-                lastError = SystemError("socket", errno: errno)
-                continue
-            }
-            do {
-                try setOption(descriptor, SOL_SOCKET, SO_REUSEADDR, 1, "setsockopt(SO_REUSEADDR)")
-                if reusePort {
-                    try setOption(descriptor, SOL_SOCKET, SO_REUSEPORT, 1, "setsockopt(SO_REUSEPORT)")
+        return try withTCPAddresses(host: host, port: port, flags: AI_PASSIVE) { first in
+            // bind and listen on the first address that takes it
+            var lastError = SystemError("bind", errno: EADDRNOTAVAIL)
+            var candidate: UnsafeMutablePointer<addrinfo>? = first
+            while let info = candidate {
+                candidate = info.pointee.ai_next
+                var type = Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue)
+                if nonBlocking { type |= Int32(SOCK_NONBLOCK.rawValue) }
+                let descriptor = Glibc.socket(info.pointee.ai_family, type, 0)
+                guard descriptor >= 0 else {
+                    lastError = SystemError("socket", errno: errno)
+                    continue
                 }
-                try blockingSystemCall("bind(\(host):\(port))") {
-                    Glibc.bind(descriptor, info.pointee.ai_addr, info.pointee.ai_addrlen)
+                do {
+                    try setOption(descriptor, SOL_SOCKET, SO_REUSEADDR, 1, "setsockopt(SO_REUSEADDR)")
+                    if reusePort {
+                        try setOption(descriptor, SOL_SOCKET, SO_REUSEPORT, 1, "setsockopt(SO_REUSEPORT)")
+                    }
+                    try blockingSystemCall("bind(\(host):\(port))") {
+                        Glibc.bind(descriptor, info.pointee.ai_addr, info.pointee.ai_addrlen)
+                    }
+                    try blockingSystemCall("listen") { Glibc.listen(descriptor, Int32(clamping: backlog)) }
+                    return Listener(descriptor: descriptor, host: host, port: try localPort(descriptor))
+                } catch let error as SystemError {
+                    lastError = error
+                    Glibc.close(descriptor)
                 }
-                try blockingSystemCall("listen") { Glibc.listen(descriptor, Int32(clamping: backlog)) }
-                return Listener(descriptor: descriptor, host: host, port: try localPort(descriptor))
-            } catch let error as SystemError {
-                lastError = error
-                Glibc.close(descriptor)
             }
+            throw lastError
         }
-        throw lastError
     }
 
     /// Accepts one connection. With `nonBlocking`, the new socket is non-blocking (accept4).
@@ -241,14 +233,10 @@ public enum Socket {
                 try blockingSystemCall("getsockname") { getsockname(descriptor, address, &length) }
             }
         }
-        switch Int32(storage.ss_family) {
-        case AF_INET:
-            return withUnsafeBytes(of: storage) { Int(UInt16(bigEndian: $0.load(fromByteOffset: 2, as: UInt16.self))) }
-        case AF_INET6:
-            return withUnsafeBytes(of: storage) { Int(UInt16(bigEndian: $0.load(fromByteOffset: 2, as: UInt16.self))) }
-        default:
-            return 0
-        }
+        // sin_port and sin6_port are both at offset 2, in network byte order
+        let family = Int32(storage.ss_family)
+        guard family == AF_INET || family == AF_INET6 else { return 0 }
+        return withUnsafeBytes(of: storage) { Int(UInt16(bigEndian: $0.load(fromByteOffset: 2, as: UInt16.self))) }
     }
 
     private static func setOption(_ descriptor: Int32, _ level: Int32, _ name: Int32, _ value: Int32, _ call: String)
@@ -272,29 +260,41 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
 
     /// Resolves `host` (a name or an IPv4/IPv6 address) and `port`.
     public init(host: String, port: Int) throws {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_NUMERICSERV
-        var results: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(host, String(port), &hints, &results)
-        guard status == 0, let info = results else {
-            throw AddressError(host: host, reason: String(cString: gai_strerror(status)))
-        }
-        defer { freeaddrinfo(results) }
-        var storage = sockaddr_storage()
-        withUnsafeMutableBytes(of: &storage) { bytes in
-            bytes.copyMemory(
-                from: UnsafeRawBufferPointer(start: info.pointee.ai_addr, count: Int(info.pointee.ai_addrlen)))
+        let (family, storage, length) = try withTCPAddresses(host: host, port: port) { info in
+            var storage = sockaddr_storage()
+            withUnsafeMutableBytes(of: &storage) { bytes in
+                bytes.copyMemory(
+                    from: UnsafeRawBufferPointer(start: info.pointee.ai_addr, count: Int(info.pointee.ai_addrlen)))
+            }
+            return (info.pointee.ai_family, storage, info.pointee.ai_addrlen)
         }
         self.host = host
         self.port = port
-        self.family = info.pointee.ai_family
+        self.family = family
         self.storage = storage
-        self.length = info.pointee.ai_addrlen
+        self.length = length
     }
 
     public var description: String { "\(host):\(port)" }
+}
+
+/// getaddrinfo for TCP on `host`:`port` (a numeric port; `flags` added, e.g. AI_PASSIVE): hands
+/// `body` the first of the list, which is freed after it. Throws ``AddressError`` when the
+/// host does not resolve.
+func withTCPAddresses<Result>(
+    host: String, port: Int, flags: Int32 = 0, _ body: (UnsafeMutablePointer<addrinfo>) throws -> Result
+) throws -> Result {
+    var hints = addrinfo()
+    hints.ai_family = AF_UNSPEC
+    hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+    hints.ai_flags = flags | AI_NUMERICSERV
+    var results: UnsafeMutablePointer<addrinfo>?
+    let status = getaddrinfo(host, String(port), &hints, &results)
+    guard status == 0, let first = results else {
+        throw AddressError(host: host, reason: String(cString: gai_strerror(status)))
+    }
+    defer { freeaddrinfo(results) }
+    return try body(first)
 }
 
 /// A host that is not an address and does not resolve.

@@ -44,10 +44,5 @@ public enum StopSignal {
         return signal == 0 ? nil : StopRequested(signal: signal)
     }
 
-    /// Sends SIGTERM to this process (tests, a controlled shutdown).
-    public static func raiseTerminate() {
-        kill(getpid(), SIGTERM)
-    }
-
     private static let wake = Atomic<Int32>(-1)
 }

@@ -11,11 +11,9 @@ public enum SystemClock {
         return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
     }
 
-    /// CLOCK_REALTIME in seconds since 1970.
-    public static func wallSeconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    /// A (non-negative) `Duration` in whole nanoseconds, the unit of ``now()``.
+    public static func nanoseconds(_ duration: Duration) -> UInt64 {
+        UInt64(duration.components.seconds) * 1_000_000_000 + UInt64(duration.components.attoseconds / 1_000_000_000)
     }
 
     /// Blocks the calling thread for `milliseconds`. A stop signal cuts it short with

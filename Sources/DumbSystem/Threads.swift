@@ -20,11 +20,7 @@ public enum Threads {
         let box = Unmanaged.passRetained(ThreadBody(body))
         // the new thread inherits the mask: block the stop signals around pthread_create
         var previous = sigset_t()
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGINT)
-        sigaddset(&stopSignals, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &stopSignals, &previous)
+        dumb_mask_stop_signals(SIG_BLOCK, &previous)
         var thread = pthread_t()
         let status = pthread_create(&thread, &attributes, threadEntry, box.toOpaque())
         pthread_sigmask(SIG_SETMASK, &previous, nil)

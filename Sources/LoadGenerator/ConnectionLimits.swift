@@ -23,7 +23,7 @@ public struct ConnectionLimits: Sendable {
         }
         return ConnectionLimits(
             openFiles: OpenFileLimit.current(),
-            alreadyOpen: max(0, (ProcFiles.countEntries("/proc/self/fd") ?? 4) - 1),
+            alreadyOpen: ProcFiles.openDescriptorCount() ?? 3,
             localPorts: range)
     }
 

@@ -1,4 +1,5 @@
 import DumbMetrics
+import DumbSystem
 import Histogram
 
 /// Latencies in nanoseconds, in HdrHistograms: one for the current second (the status
@@ -16,9 +17,7 @@ public struct LatencyRecorder: Sendable {
     public private(set) var bucketCounts = [UInt64](repeating: 0, count: LatencyRecorder.bucketBounds.count)
 
     /// The Prometheus bucket bounds in nanoseconds.
-    static let bucketBounds: [UInt64] = ClientMetrics.requestDurationBuckets.map { bound in
-        UInt64(bound.components.seconds) * 1_000_000_000 + UInt64(bound.components.attoseconds / 1_000_000_000)
-    }
+    static let bucketBounds: [UInt64] = ClientMetrics.requestDurationBuckets.map(SystemClock.nanoseconds)
 
     /// Three significant digits from 1 ns to an hour, and more if a latency ever needs it.
     public static func makeHistogram() -> Histogram<UInt64> {

@@ -129,9 +129,9 @@ public final class LoadRun {
     private var connectTokens = 1.0
     private var connectTokensAt: UInt64 = 0
 
+    /// Every correct answer's latency: its counts are the answers counted.
     @exclusivity(unchecked) private var latency = LatencyRecorder()
     private var connectLatency = LatencyRecorder.makeHistogram()
-    @exclusivity(unchecked) private var answered: UInt64 = 0
     @exclusivity(unchecked) private var errors = ErrorCounts()
     private var requestOutcomes = [UInt64](repeating: 0, count: ErrorKind.allCases.count)
     @exclusivity(unchecked) private var connected = 0
@@ -141,7 +141,6 @@ public final class LoadRun {
 
     private var start: UInt64 = 0
     private var nextStatus: UInt64 = 0
-    private var answeredAtLastStatus: UInt64 = 0
     private var lastStatusAt: UInt64 = 0
     private var rampAnnounced = false
     private var scheduleStarted = false
@@ -523,7 +522,6 @@ public final class LoadRun {
     @inline(__always)
     private func answerCorrect(_ slot: Int, _ now: UInt64) {
         latency.record(now &- clients[slot].started)
-        answered &+= 1
         becomeIdle(slot, now)
     }
 
@@ -609,12 +607,11 @@ public final class LoadRun {
             elapsedSeconds: Double(now - start) / 1e9,
             connected: connected,
             clients: configuration.clients,
-            requestsPerSecond: seconds > 0 ? Double(answered - answeredAtLastStatus) / seconds : 0,
+            requestsPerSecond: seconds > 0 ? Double(interval?.count ?? 0) / seconds : 0,
             p50: interval.map { Double($0.p50) / 1e6 },
             p99: interval.map { Double($0.p99) / 1e6 },
             errors: errors,
             backlog: scheduleStarted ? scheduler.backlog(now: now) : 0)
-        answeredAtLastStatus = answered
         lastStatusAt = now
         while nextStatus <= now { nextStatus += configuration.statusInterval }
         progress?.status(report)
@@ -680,7 +677,7 @@ public final class LoadRun {
         var summary = LoadSummary(
             clientsRequested: configuration.clients,
             clientsConnected: mostConnected,
-            requests: answered,
+            requests: latency.total.totalCount,
             durationSeconds: Double(end - start) / 1e9,
             latency: latency.summary,
             connect: LatencySummary(connectLatency),

@@ -5,7 +5,6 @@
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/timerfd.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -40,8 +39,8 @@ int dumb_install_stop_handler(int wake_fd, const char *exit_message);
 int dumb_stop_signal(void);
 /// Blocks (how = SIG_BLOCK) or unblocks (SIG_UNBLOCK) SIGINT and SIGTERM for the calling
 /// thread. Threads inherit the mask, so a server blocks them around pthread_create to keep
-/// stop signals on its main thread.
-int dumb_mask_stop_signals(int how);
+/// stop signals on its main thread. The mask before is stored in `previous` unless NULL.
+int dumb_mask_stop_signals(int how, sigset_t *previous);
 
 /// posix_spawn_file_actions_addclosefrom_np (a GNU extension Glibc's Swift module hides):
 /// the child starts with descriptors from `lowest` up closed.
@@ -50,7 +49,6 @@ int dumb_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest);
 /// The FD_SET family are macros; select servers need them as functions.
 void dumb_fd_zero(fd_set *set);
 void dumb_fd_set(int fd, fd_set *set);
-void dumb_fd_clr(int fd, fd_set *set);
 int dumb_fd_isset(int fd, const fd_set *set);
 int dumb_fd_setsize(void);
 

@@ -37,7 +37,7 @@ struct SelectChat: ParsableCommand {
     func run() throws {
         let server = try ServerStartup.start(
             name: "select_chat", server: "select_chat", model: "chat on select(), one thread",
-            options: options, nonBlocking: true, stop: .notify)
+            options: options, style: .eventLoop)
         let (listener, stop) = (server.listener.descriptor, server.stopDescriptor)
         let (metrics, logger) = (server.metrics, server.logger)
         let turns = metrics.makeEventLoopIterationHistogram()
@@ -74,10 +74,9 @@ struct SelectChat: ParsableCommand {
                     // The lesson: select() cannot watch a descriptor at or past FD_SETSIZE (FD_SET
                     // would write past the bitmap). Say why, close it, and serve the others.
                     guard descriptor < DescriptorSet.capacity else {
-                        metrics.connectionRejected()
                         _ = serverFull.withUnsafeBytes { send(descriptor, $0) }
                         Socket.close(descriptor)
-                        logger.warning("refused descriptor \(descriptor): select() watches only those below FD_SETSIZE")
+                        server.refusals.refused(PastFDSetSize(descriptor: descriptor))
                         continue
                     }
                     try? Socket.setNoDelay(descriptor)
@@ -174,6 +173,12 @@ struct SelectChat: ParsableCommand {
             ServerStartup.exit(server, stopped)
         }
     }
+}
+
+/// Why a connection was refused: select() cannot watch its descriptor.
+struct PastFDSetSize: Error, CustomStringConvertible {
+    let descriptor: Int32
+    var description: String { "refused descriptor \(descriptor): select() watches only those below FD_SETSIZE" }
 }
 
 SelectChat.main()

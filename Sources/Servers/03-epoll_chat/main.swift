@@ -35,7 +35,7 @@ struct EpollChat: ParsableCommand {
     func run() throws {
         let server = try ServerStartup.start(
             name: "epoll_chat", server: "epoll_chat", model: "chat on epoll, one thread",
-            options: options, nonBlocking: true, stop: .notify)
+            options: options, style: .eventLoop)
         let (listener, stop) = (server.listener.descriptor, server.stopDescriptor)
         let (metrics, logger) = (server.metrics, server.logger)
         let turns = metrics.makeEventLoopIterationHistogram()

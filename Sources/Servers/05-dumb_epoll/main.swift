@@ -36,7 +36,7 @@ struct DumbEpoll: ParsableCommand {
     func run() throws {
         let server = try ServerStartup.start(
             name: "dumb_epoll", server: "epoll", model: "one thread, one epoll event loop",
-            options: options, nonBlocking: true, stop: .notify)
+            options: options, style: .eventLoop)
         let loop = try EventLoop(
             server: server, listener: server.listener.descriptor, metrics: server.metrics,
             iterationSeconds: server.metrics.makeEventLoopIterationHistogram(), stopDescriptor: server.stopDescriptor)

@@ -1,6 +1,7 @@
 // dumb_epoll_workers: N event loops on N threads, N the CPUs the process may run on. Each
 // loop is dumb_epoll's, with its own epoll instance and its own SO_REUSEPORT listener: the
-// kernel spreads new connections over the loops, and the loops share nothing but metrics.
+// kernel spreads new connections over the loops, and the loops share nothing but metrics
+// and, out of descriptors, the process's one reserve descriptor and its rate-limited log.
 // A BURN now stalls only the clients of its own loop, and N cores serve instead of one.
 import ArgumentParser
 import DumbEpollLoop
@@ -59,12 +60,12 @@ struct DumbEpollWorkers: ParsableCommand {
         let count = requestedWorkers ?? CPUAffinity.allowedCPUCount()
         // One listener per loop, all on one port (SO_REUSEPORT), rather than one acceptor thread
         // handing connections to the loops: the kernel spreads connections with no thread, no
-        // queue and no wake-up between loops, and each loop stays dumb_epoll's, sharing nothing.
+        // queue and no wake-up between loops, and each loop stays dumb_epoll's, sharing no state of its own.
         // The price: the spread is a hash of the addresses, blind to load, so connections hashed
         // to a loop stalled in a BURN wait in its backlog while other loops idle.
         let server = try ServerStartup.start(
             name: "dumb_epoll_workers", server: "epoll_workers", model: "N epoll event loops on N threads",
-            options: options, listenerCount: count, reusePort: true, nonBlocking: true, stop: .notify)
+            options: options, listenerCount: count, reusePort: true, style: .eventLoop)
         let iterationSeconds = server.metrics.makeEventLoopIterationHistogram()
         let metrics = (0..<count).map { server.metrics.worker($0) }
         // Threads start only now: start() dropped the capabilities, and they are per thread.

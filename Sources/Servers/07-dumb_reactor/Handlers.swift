@@ -33,10 +33,14 @@ final class Acceptor: EventHandler {
             do {
                 switch try Socket.accept(descriptor, nonBlocking: true) {
                 case .connection(let connection):
-                    ConnectionHandler(
-                        descriptor: connection, reactor: reactor, burns: burns, metrics: metrics,
-                        logger: server.logger
-                    ).start()
+                    do {
+                        try ConnectionHandler(
+                            descriptor: connection, reactor: reactor, burns: burns, metrics: metrics,
+                            logger: server.logger
+                        ).start()
+                    } catch {
+                        server.refusals.refused(error)  // the poller did not take it: closed at once
+                    }
                 case .rejected(let error):
                     server.refusals.refused(error)  // out of descriptors: closed at once
                 case .exhausted(let error):
@@ -87,14 +91,15 @@ final class ConnectionHandler: EventHandler {
         self.logger = logger
     }
 
-    func start() {
+    /// Registers the connection with the reactor. When the poller does not take it, the
+    /// connection is closed and the error thrown: the caller counts it as refused.
+    func start() throws {
         try? Socket.setNoDelay(descriptor)
         do {
             token = try reactor.register(self, interest: .read)
         } catch {
-            logger.warning("refused a connection, the poller did not take it: \(error)")
             Socket.close(descriptor)
-            return
+            throw error
         }
         metrics.connectionAccepted()
     }

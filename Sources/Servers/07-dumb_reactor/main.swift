@@ -62,7 +62,7 @@ struct DumbReactor: ParsableCommand {
     func run() throws {
         let server = try ServerStartup.start(
             name: "dumb_reactor", server: "reactor", model: "reactor, BURN on a thread pool",
-            options: options, nonBlocking: true, stop: .notify)
+            options: options, style: .eventLoop)
         let metrics = server.metrics.worker(0)  // the reactor thread is the one event loop
         let turns = server.metrics.makeEventLoopIterationHistogram()
 

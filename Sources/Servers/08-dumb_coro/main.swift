@@ -1,7 +1,8 @@
 // dumb_coro: coroutines, as Swift async/await. Each connection is one task written as
 // straight-line code (read a line, answer it, repeat), like the thread-per-connection server;
 // where it would block it suspends, and one epoll thread resumes it when its socket is ready.
-// Thousands of connections, a handful of threads: the pool's (one per CPU) and the I/O thread.
+// Thousands of connections, a handful of threads: the pool's (one per CPU), the I/O thread
+// and the metrics endpoint's.
 import ArgumentParser
 import DumbServerKit
 import DumbSystem
@@ -30,7 +31,7 @@ struct DumbCoro: ParsableCommand {
     func run() throws {
         let server = try ServerStartup.start(
             name: "dumb_coro", server: "coro", model: "coroutines (async/await) over an epoll thread",
-            options: options, nonBlocking: true, stop: .notify)
+            options: options, style: .eventLoop)
         let turns = server.metrics.makeEventLoopIterationHistogram()
         let epoll = try Epoll()
         let io = IOLoop(epoll: epoll)

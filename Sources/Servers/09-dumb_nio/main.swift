@@ -56,7 +56,7 @@ struct DumbNIO: ParsableCommand {
         // threads inherit the capabilities of the thread that creates them.
         let server = try ServerStartup.start(
             name: "dumb_nio", server: "nio", model: "SwiftNIO event loops", options: options,
-            nonBlocking: true, stop: .notify)
+            style: .eventLoop)
         let loopCount = requestedThreads ?? CPUAffinity.allowedCPUCount()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: loopCount)
         let burnPool = NIOThreadPool(numberOfThreads: loopCount)
