@@ -29,7 +29,10 @@ fail() {
     exit 1
 }
 compose() { docker compose -p "$project" "$@"; }
-cleanup() { compose --profile '*' down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1 || true; }
+cleanup() {
+    compose --profile '*' down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1 || true
+    rm -f "/tmp/$project-multithreaded.txt" "/tmp/$project-epoll.txt"
+}
 trap cleanup EXIT
 
 # Waits until `condition` (a command) succeeds, at most `seconds`.
@@ -111,27 +114,29 @@ wait_for 30 "node-exporter's CPUs" prometheus_has 'node_cpu_seconds_total'
 note "requests the server answered: $(prometheus_query 'sum(dumb_requests_total)')"
 compose --profile epoll stop epoll >/dev/null
 
-# Runs SERVICE under $memory on CPU 0 and $clients clients against it; sets client_status.
+# Runs SERVICE under $memory on CPU 0 and $clients clients against it, and reports: sets
+# status (the client's exit status), state and oom (the server container's), output (the
+# client's summary file).
 run_experiment() {
-    local service=$1 upper
+    local service=$1 upper container
     upper=$(tr 'a-z-' 'A-Z_' <<<"$service")
+    output="/tmp/$project-$service.txt"
     env "${upper}_CPUS=0" "${upper}_MEMORY=$memory" docker compose -p "$project" --profile "$service" up -d "$service" >/dev/null
     wait_for 60 "$service healthy" healthy "$service"
     set +e
     compose run --rm -e C10K_CONNECT_RATE=2000 client "$clients" --request "BURN 1000" --duration 15s --timeout 5s \
-        --quiet >"/tmp/$project-$service.txt" 2>&1
-    client_status=$?
+        --quiet >"$output" 2>&1
+    status=$?
     set -e
+    container=$(compose ps -a -q "$service")
+    oom=$(docker inspect --format '{{.State.OOMKilled}}' "$container")
+    state=$(docker inspect --format '{{.State.Status}}' "$container")
+    note "client exit status $status; server $state (exit $(docker inspect --format '{{.State.ExitCode}}' "$container")), OOMKilled=$oom"
+    grep -E 'connected|errors|not reached' "$output" | sed 's/^/         client: /' | head -8 || true
 }
 
 step "memory experiment: multithreaded under $memory with $clients clients"
 run_experiment multithreaded
-status=$client_status
-container=$(compose ps -a -q multithreaded)
-oom=$(docker inspect --format '{{.State.OOMKilled}}' "$container")
-state=$(docker inspect --format '{{.State.Status}} (exit {{.State.ExitCode}})' "$container")
-note "client exit status $status; server $state, OOMKilled=$oom"
-grep -E 'connected|errors|not reached' "/tmp/$project-multithreaded.txt" | sed 's/^/         client: /' | head -8 || true
 if [ "$oom" != true ] && [ "$status" = 0 ]; then
     fail "multithreaded under $memory served $clients clients without a failure: raise E2E_CLIENTS"
 fi
@@ -139,13 +144,7 @@ compose --profile multithreaded rm -fsv multithreaded >/dev/null
 
 step "memory experiment: epoll under $memory with $clients clients"
 run_experiment epoll
-status=$client_status
-container=$(compose ps -a -q epoll)
-oom=$(docker inspect --format '{{.State.OOMKilled}}' "$container")
-state=$(docker inspect --format '{{.State.Status}}' "$container")
-note "client exit status $status; server $state, OOMKilled=$oom"
-grep -E 'connected|errors|not reached' "/tmp/$project-epoll.txt" | sed 's/^/         client: /' | head -8 || true
-[ "$status" = 0 ] || fail "epoll under $memory did not serve $clients clients cleanly: $(cat "/tmp/$project-epoll.txt")"
+[ "$status" = 0 ] || fail "epoll under $memory did not serve $clients clients cleanly: $(cat "$output")"
 if [ "$oom" != false ] || [ "$state" != running ]; then fail "epoll under $memory was killed"; fi
 
 step "tear down"
