@@ -7,18 +7,12 @@ import Testing
 /// a real engine is scripts/container-e2e.sh (run by .ci/run).
 @Suite("compose.yaml, Dockerfile, cgroups/")
 struct ContainerFilesTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
+    static let root = TestTools.repositoryRoot.path
     static let servers = [
         "iterative", "select-chat", "epoll-chat", "multithreaded", "epoll", "epoll-workers", "reactor", "coro", "nio",
     ]
 
-    static func has(_ tool: String) -> Bool {
-        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":").contains {
-            FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)")
-        }
-    }
-    static let hasCompose = has("docker") && (try? runShell("docker compose version"))?.status == 0
+    static let hasCompose = TestTools.has("docker") && (try? runShell("docker compose version"))?.status == 0
 
     /// `docker compose … config` as JSON.
     static func config(_ files: [String] = ["compose.yaml"]) throws -> [String: Any] {
@@ -93,19 +87,19 @@ struct ContainerFilesTests {
         #expect(sixtyFour["multithreaded"]?["mem_limit"].map { "\($0)" } == "67108864")
     }
 
-    @Test("hadolint reports nothing", .enabled(if: has("hadolint")))
+    @Test("hadolint reports nothing", .enabled(if: TestTools.has("hadolint")))
     func hadolint() throws {
         let result = try runShell("cd '\(Self.root)' && hadolint Dockerfile")
         #expect(result.status == 0 && result.output.isEmpty, "\(result.output)")
     }
 
-    @Test("compose-lint reports no error", .enabled(if: has("compose-lint")))
+    @Test("compose-lint reports no error", .enabled(if: TestTools.has("compose-lint")))
     func composeLint() throws {
         let result = try runShell("cd '\(Self.root)' && compose-lint --skip-suppressed compose.yaml")
         #expect(result.status == 0, "\(result.output)")
     }
 
-    @Test("shellcheck accepts every script", .enabled(if: has("shellcheck")))
+    @Test("shellcheck accepts every script", .enabled(if: TestTools.has("shellcheck")))
     func shellcheck() throws {
         let result = try runShell("cd '\(Self.root)' && shellcheck scripts/*.sh .ci/run")
         #expect(result.status == 0, "\(result.output)")

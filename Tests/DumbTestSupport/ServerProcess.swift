@@ -43,11 +43,10 @@ public final class ServerProcess: @unchecked Sendable {
     ) throws -> ServerProcess {
         var lastError: any Error = TestFailure("no attempt")
         for _ in 0..<5 {
-            let probe = try Socket.listen(host: "127.0.0.1", port: 0, backlog: 1)
-            Socket.close(probe.descriptor)
             do {
                 return try start(
-                    binary, arguments: arguments + ["--metrics-port", String(probe.port)], environment: environment,
+                    binary, arguments: arguments + ["--metrics-port", String(try freeLoopbackPort())],
+                    environment: environment,
                     launcher: launcher)
             } catch let error as TestFailure where error.description.contains("Address already in use") {
                 lastError = error
@@ -66,7 +65,8 @@ public final class ServerProcess: @unchecked Sendable {
         name = binary
         logPath = NSTemporaryDirectory() + "c10k-lab-\(binary)-\(UUID().uuidString).log"
         var merged = ProcessInfo.processInfo.environment
-        for key in merged.keys where key.hasPrefix("DUMB_") { merged[key] = nil }
+        // the caller's own settings must not leak in: only what the test gives counts
+        for key in merged.keys where key.hasPrefix("DUMB_") || key.hasPrefix("C10K_") { merged[key] = nil }
         for (key, value) in environment { merged[key] = value }
         let path = try BinaryLocator.path(of: binary)
         if let program = launcher.first {
@@ -156,6 +156,20 @@ public enum ProcessStatus {
         guard let value = ProcFiles.keyValues(text)[key] else { return nil }
         return Int(value.split(separator: " ").first ?? "")
     }
+
+    /// The CPU time (user + system) a process used so far, in clock ticks
+    /// (``ticksPerSecond``), from /proc/PID/stat; nil when it is gone.
+    public static func cpuTicks(pid: Int32) -> Int? {
+        // the command may hold spaces: the fields that follow it are after the last ')'
+        guard let stat = ProcFiles.read("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // utime and stime are fields 14 and 15 of proc(5); `fields` starts at field 3
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return nil }
+        return user + system
+    }
+
+    /// Clock ticks per second (sysconf(_SC_CLK_TCK), 100 on Linux).
+    public static let ticksPerSecond = Int(sysconf(Int32(_SC_CLK_TCK)))
 
     /// `CapEff`, `NoNewPrivs`, … of every thread of a process, as text.
     public static func perThread(_ key: String, pid: Int32) -> [String] {

@@ -26,6 +26,11 @@ public struct ServerUnderTest: Sendable, CustomStringConvertible {
     public func start(_ extraArguments: [String] = [], environment: [String: String] = [:]) throws -> ServerProcess {
         try ServerProcess.start(binary, arguments: arguments + extraArguments, environment: environment)
     }
+
+    /// Starts it with its metrics endpoint on a free port (``ServerProcess/startWithMetrics``).
+    public func startWithMetrics(_ extraArguments: [String] = []) throws -> ServerProcess {
+        try ServerProcess.startWithMetrics(binary, arguments: arguments + extraArguments)
+    }
 }
 
 extension ServerUnderTest {

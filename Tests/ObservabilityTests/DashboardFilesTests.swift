@@ -6,8 +6,7 @@ import Testing
 /// every query is run against a real Prometheus (PrometheusIntegrationTests).
 @Suite("grafana/ and prometheus/ files")
 struct DashboardFilesTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let root = TestTools.repositoryRoot
 
     static func dashboards() throws -> [(name: String, json: [String: Any])] {
         let folder = root.appendingPathComponent("grafana/dashboards")
@@ -87,7 +86,7 @@ struct DashboardFilesTests {
         }
     }
 
-    @Test("promtool accepts the configuration and the rules", .enabled(if: Self.hasPromtool))
+    @Test("promtool accepts the configuration and the rules", .enabled(if: TestTools.hasPromtool))
     func promtool() throws {
         let prometheus = Self.root.appendingPathComponent("prometheus").path
         let config = try runShell("cd '\(prometheus)' && promtool check config prometheus.yml")
@@ -95,6 +94,4 @@ struct DashboardFilesTests {
         let rules = try runShell("cd '\(prometheus)' && promtool check rules rules/*.yml")
         #expect(rules.status == 0, "\(rules.output)")
     }
-
-    static let hasPromtool = FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool")
 }

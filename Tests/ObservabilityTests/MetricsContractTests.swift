@@ -23,17 +23,6 @@ struct MetricsContractTests {
         "dumb_cgroup_memory_events_total", "dumb_cgroup_cpus",
     ]
 
-    static let hasPromtool = FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool")
-
-    /// promtool's verdict on an exposition text: its output, empty when clean.
-    static func promtoolProblems(_ text: String) throws -> String {
-        let path = NSTemporaryDirectory() + "c10k-lab-metrics-\(UUID().uuidString).txt"
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let result = try runShell("promtool check metrics < '\(path)'")
-        return result.status == 0 && result.output.isEmpty ? "" : result.output
-    }
-
     @Test("a DUMB server's /metrics carries the contract and passes promtool", arguments: ServerUnderTest.all)
     func dumbServer(server: ServerUnderTest) throws {
         let process = try ServerProcess.startWithMetrics(server.binary, arguments: server.arguments)
@@ -58,8 +47,8 @@ struct MetricsContractTests {
             #expect(metrics[#"dumb_requests_total{command="\#(command)"}"#] == 1, "\(server.binary): \(command)")
         }
         #expect(metrics.series("dumb_server_info").keys.contains { $0.contains(#"server=""#) })
-        if Self.hasPromtool {
-            #expect(try Self.promtoolProblems(metrics.text) == "", "\(server.binary)")
+        if TestTools.hasPromtool {
+            #expect(try TestTools.promtoolProblems(metrics.text) == "", "\(server.binary)")
         }
     }
 
@@ -73,8 +62,8 @@ struct MetricsContractTests {
             #expect(!metrics.series(name).isEmpty, "\(server.binary) lacks \(name)")
         }
         #expect(metrics["dumb_connections_active"] == 1)
-        if Self.hasPromtool {
-            #expect(try Self.promtoolProblems(metrics.text) == "", "\(server.binary)")
+        if TestTools.hasPromtool {
+            #expect(try TestTools.promtoolProblems(metrics.text) == "", "\(server.binary)")
         }
     }
 

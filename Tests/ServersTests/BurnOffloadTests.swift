@@ -11,15 +11,9 @@ import Testing
 struct BurnOffloadTests {
     static let servers = ServerUnderTest.all.filter { ["dumb_reactor", "dumb_coro"].contains($0.binary) }
 
-    /// The process's CPU time (user + system) in clock ticks, from /proc/PID/stat.
+    /// The process's CPU time (user + system) in clock ticks.
     static func cpuTicks(_ process: ServerProcess) -> Int {
-        guard let stat = ProcFiles.read("/proc/\(process.pid)/stat"),
-            let afterName = stat.lastIndex(of: ")")
-        else { return 0 }
-        // fields after the command name: state is field 3, utime 14, stime 15
-        let fields = stat[stat.index(after: afterName)...].split(separator: " ")
-        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return 0 }
-        return user + system
+        ProcessStatus.cpuTicks(pid: process.pid) ?? 0
     }
 
     /// Starts `count` clients each with a BURN of 10^9 iterations (seconds in a release build,

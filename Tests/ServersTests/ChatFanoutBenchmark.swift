@@ -22,8 +22,7 @@ struct ChatFanoutBenchmark {
     @Test(arguments: ServerUnderTest.chat)
     func fanOut(server: ServerUnderTest) throws {
         OpenFileLimit.raiseToHardLimit()
-        let metricsPort = try ChatTests.freePort()
-        let process = try server.start(["--metrics-port", String(metricsPort)])
+        let process = try server.startWithMetrics()
         let connections = try (0..<Self.clients).map { _ in
             try TestClient(port: process.port, readBufferSize: 4096)
         }
@@ -62,7 +61,7 @@ struct ChatFanoutBenchmark {
         _ = try receive((0..<Self.clients).map { 1 + Self.clients - 1 - $0 })
 
         let cpuBefore = Self.cpuNanoseconds(process.pid)
-        let turnsBefore = try Self.turns(metricsPort)
+        let turnsBefore = try Self.turns(process)
         var latencies: [UInt64] = []
         let line = Array("hello, everybody\n".utf8)
         for round in 0..<Self.rounds {
@@ -74,7 +73,7 @@ struct ChatFanoutBenchmark {
             latencies.append(try receive(expected) - sent)
         }
         let cpu = Self.cpuNanoseconds(process.pid) - cpuBefore
-        let turnsAfter = try Self.turns(metricsPort)
+        let turnsAfter = try Self.turns(process)
         // the server's own view: its loop turns (read, relay, write) while the lines went round
         let turnCount = turnsAfter.count - turnsBefore.count
         let turnTime = (turnsAfter.seconds - turnsBefore.seconds) / turnCount * 1e3
@@ -92,20 +91,15 @@ struct ChatFanoutBenchmark {
     }
 
     /// The count and sum of dumb_event_loop_iteration_seconds.
-    static func turns(_ metricsPort: Int) throws -> (count: Double, seconds: Double) {
-        let scrape = try ChatTests.scrape(metricsPort)
+    static func turns(_ process: ServerProcess) throws -> (count: Double, seconds: Double) {
+        let scrape = try process.scrapeMetrics()
         return (
-            ChatTests.sample("dumb_event_loop_iteration_seconds_count", in: scrape) ?? 0,
-            ChatTests.sample("dumb_event_loop_iteration_seconds_sum", in: scrape) ?? 0
+            scrape["dumb_event_loop_iteration_seconds_count"] ?? 0, scrape["dumb_event_loop_iteration_seconds_sum"] ?? 0
         )
     }
 
-    /// utime + stime of a process, from /proc/PID/stat (clock ticks of 10 ms).
+    /// utime + stime of a process (clock ticks of 10 ms).
     static func cpuNanoseconds(_ pid: Int32) -> UInt64 {
-        guard let stat = ProcFiles.read("/proc/\(pid)/stat"), let end = stat.lastIndex(of: ")") else { return 0 }
-        let fields = stat[stat.index(after: end)...].split(separator: " ")
-        // after the command: state is field 3, utime field 14, stime field 15
-        let ticks = (UInt64(fields[11]) ?? 0) + (UInt64(fields[12]) ?? 0)
-        return ticks * 1_000_000_000 / UInt64(sysconf(Int32(_SC_CLK_TCK)))
+        UInt64(ProcessStatus.cpuTicks(pid: pid) ?? 0) * 1_000_000_000 / UInt64(ProcessStatus.ticksPerSecond)
     }
 }

@@ -227,7 +227,7 @@ struct ChatTests {
 
     @Test("no thread holds a capability, the metrics thread included", arguments: ServerUnderTest.chat)
     func capabilitiesDropped(server: ServerUnderTest) throws {
-        let process = try server.start(["--metrics-port", String(try Self.freePort())])
+        let process = try server.startWithMetrics()
         let clients = try (0..<3).map { _ in try ChatClient(process) }
         #expect(process.log.contains("dropped all capabilities"))
         #expect(process.threadCount == 2, "the loop and the metrics endpoint")
@@ -239,26 +239,6 @@ struct ChatTests {
         _ = clients
     }
 
-    /// A port that was free a moment ago (for the metrics endpoint, which cannot take port 0).
-    static func freePort() throws -> Int {
-        let listener = try Socket.listen(host: "127.0.0.1", port: 0, backlog: 1)
-        defer { Socket.close(listener.descriptor) }
-        return listener.port
-    }
-
-    /// The metrics endpoint's answer.
-    static func scrape(_ port: Int) throws -> String {
-        let client = try TestClient(port: port)
-        try client.send("GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        _ = try client.waitForClose()
-        return client.unread
-    }
-
-    /// A sample's value in a scrape (`dumb_connections_active 3`).
-    static func sample(_ name: String, in scrape: String) -> Double? {
-        scrape.split(separator: "\n").first { $0.hasPrefix(name + " ") }
-            .flatMap { Double($0.split(separator: " ").last!) }
-    }
 }
 
 /// 1,100 connections: past select()'s FD_SETSIZE, nothing special for epoll. One at a time,
@@ -291,8 +271,7 @@ struct ChatFloodTests {
 
     @Test("select_chat refuses past FD_SETSIZE with a line, and keeps serving")
     func selectChatSurvives() throws {
-        let metricsPort = try ChatTests.freePort()
-        let process = try ServerProcess.start("select_chat", arguments: ["--metrics-port", String(metricsPort)])
+        let process = try ServerProcess.startWithMetrics("select_chat")
         let (welcomed, refused) = try flood(process)
         // 1024 descriptors, the server's own included (at least stdin, stdout, stderr, the
         // listener, the stop signal's eventfd; a test runner's inherited ones too): the first
@@ -305,9 +284,9 @@ struct ChatFloodTests {
             #expect(try connection.waitForClose())
         }
         #expect(process.isRunning)
-        let scrape = try ChatTests.scrape(metricsPort)
-        #expect(ChatTests.sample("dumb_connections_rejected_total", in: scrape) == Double(refused.count))
-        #expect(ChatTests.sample("dumb_connections_active", in: scrape) == Double(welcomed.count))
+        let scrape = try process.scrapeMetrics()
+        #expect(scrape["dumb_connections_rejected_total"] == Double(refused.count))
+        #expect(scrape["dumb_connections_active"] == Double(welcomed.count))
 
         // it still relays, to the first client and the last
         let (first, last) = (welcomed.first!, welcomed.last!)

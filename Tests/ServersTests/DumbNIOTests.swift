@@ -81,9 +81,7 @@ struct DumbNIOTests {
 
     @Test("requests and connections are counted, in total and per event loop")
     func metrics() throws {
-        let metricsPort = try Self.freePort()
-        let process = try ServerProcess.start(
-            "dumb_nio", arguments: ["--threads", "1", "--metrics-port", String(metricsPort)])
+        let process = try ServerProcess.startWithMetrics("dumb_nio", arguments: ["--threads", "1"])
         let client = try TestClient(port: process.port)
         try client.send("PING\nPING\nBURN 1\nSTREAM 100000\nFOO\nWAIT 1\n")
         for expected in ["PONG", "PONG", "RESULT 10451216379200822465"] { #expect(try client.readLine() == expected) }
@@ -107,23 +105,9 @@ struct DumbNIOTests {
         var text = ""
         #expect(
             eventually {
-                text = (try? Self.scrape(metricsPort)) ?? ""
+                text = (try? process.scrapeMetrics().text) ?? ""
                 return expected.allSatisfy(text.contains)
             }, "\(text)")
         #expect(text.contains(#"server="nio""#))
-    }
-
-    static func scrape(_ port: Int) throws -> String {
-        let client = try TestClient(port: port)
-        try client.send("GET /metrics HTTP/1.1\r\n\r\n")
-        _ = try client.waitForClose()
-        return client.unread
-    }
-
-    /// A port nothing listens on now (the kernel's choice, released at once).
-    static func freePort() throws -> Int {
-        let listener = try Socket.listen(host: "127.0.0.1", port: 0, backlog: 1)
-        defer { Socket.close(listener.descriptor) }
-        return listener.port
     }
 }

@@ -101,15 +101,9 @@ struct OutOfDescriptorsTests {
         return clients.map { outcome($0, server, by: deadline) }
     }
 
-    /// CPU time (user + system) the process used so far, from /proc/PID/stat.
+    /// CPU time (user + system) the process used so far.
     static func cpuSeconds(_ pid: Int32) throws -> Double {
-        let stat = try #require(ProcFiles.read("/proc/\(pid)/stat"))
-        // the command may hold spaces: the fields that follow it are after the last ')'
-        let close = try #require(stat.lastIndex(of: ")"))
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // fields 14 and 15 of proc(5), utime and stime; `fields` starts at field 3
-        let ticks = try #require(Int(fields[11])) + (try #require(Int(fields[12])))
-        return Double(ticks) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        Double(try #require(ProcessStatus.cpuTicks(pid: pid))) / Double(ProcessStatus.ticksPerSecond)
     }
 
     /// Expects the process to use little CPU over about a second in which nothing happens:

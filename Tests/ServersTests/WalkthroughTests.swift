@@ -11,10 +11,7 @@ struct WalkthroughTests {
         try runShell(script.replacingOccurrences(of: "8090", with: String(port))).output
     }
 
-    static let tools: Bool = ["nc", "pv", "timeout"].allSatisfy { tool in
-        ProcessInfo.processInfo.environment["PATH", default: "/usr/bin"].split(separator: ":")
-            .contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") }
-    }
+    static let tools: Bool = ["nc", "pv", "timeout"].allSatisfy(TestTools.has)
 
     @Test("echo PING | nc answers PONG", .enabled(if: tools), arguments: ServerUnderTest.all)
     func ping(server: ServerUnderTest) throws {

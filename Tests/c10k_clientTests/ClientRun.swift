@@ -37,10 +37,3 @@ struct ClientRun {
     /// The error kinds with a count above zero.
     var errorKinds: Set<String> { Set(errors.filter { $0.value > 0 }.keys) }
 }
-
-/// A loopback port nothing listens on (bound, read, closed): connects to it are refused.
-func unusedPort() throws -> Int {
-    let listener = try Socket.listen(host: "127.0.0.1", port: 0, backlog: 1)
-    Socket.close(listener.descriptor)
-    return listener.port
-}

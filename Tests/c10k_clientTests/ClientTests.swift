@@ -108,7 +108,7 @@ struct WrongServerTests {
 
     @Test("nothing listens: refused, with what to do")
     func refused() throws {
-        let run = try ClientRun(["5", "--port", "\(try unusedPort())", "--duration", "1s"])
+        let run = try ClientRun(["5", "--port", "\(try freeLoopbackPort())", "--duration", "1s"])
         #expect(run.status == 1)
         #expect((run.errors["refused"] ?? 0) >= 5)
         #expect(run.integer("clients_connected") == 0)
@@ -129,7 +129,7 @@ struct RedisTests {
         let logPath = NSTemporaryDirectory() + "c10k-redis-\(UUID().uuidString).log"
 
         init() throws {
-            port = try unusedPort()
+            port = try freeLoopbackPort()
             process = try ChildProcess(
                 "/usr/bin/redis-server",
                 arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
@@ -174,17 +174,15 @@ struct RedisTests {
 struct ClientMetricsEndpointTests {
     @Test func scrapedWhileItRuns() throws {
         let server = try ServerUnderTest.concurrent[0].start()
-        let metricsPort = try unusedPort()
+        let metricsPort = try freeLoopbackPort()
         let client = try ServerProcess(
             "c10k_client",
             arguments: ["10", "--port", "\(server.port)", "--metrics-port", "\(metricsPort)", "--duration", "30s"])
         defer { kill(client.pid, SIGINT) }
         var text = ""
         let answered = eventually(timeout: 60) {
-            guard let scrape = try? TestClient(port: metricsPort) else { return false }
-            try? scrape.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
-            _ = try? scrape.waitForClose()
-            text = scrape.unread
+            guard let scrape = try? ScrapedMetrics.scrape(port: metricsPort) else { return false }
+            text = scrape.text
             return text.contains("c10k_client_connections_active 10\n")
                 && !text.contains("c10k_client_requests_total{outcome=\"ok\"} 0\n")
         }
@@ -196,14 +194,9 @@ struct ClientMetricsEndpointTests {
         ] {
             #expect(text.contains(name), "missing: \(name)")
         }
-        if FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool"),
-            let body = text.components(separatedBy: "\r\n\r\n").last
-        {
-            let path = NSTemporaryDirectory() + "c10k-client-metrics-\(UUID().uuidString).txt"
-            try body.write(toFile: path, atomically: true, encoding: .utf8)
-            defer { try? FileManager.default.removeItem(atPath: path) }
-            let (status, output) = try runShell("promtool check metrics < '\(path)'")
-            #expect(status == 0, "\(output)")
+        if TestTools.hasPromtool {
+            let problems = try TestTools.promtoolProblems(text)
+            #expect(problems.isEmpty, "\(problems)")
         }
     }
 }
@@ -238,7 +231,7 @@ struct ClientCommandLineTests {
     }
 
     @Test func mistakesAreExplained() throws {
-        let port = try unusedPort()
+        let port = try freeLoopbackPort()
         for (arguments, environment, status, message) in [
             (["--request", "FOO"], [:], 64, "is not a DUMB request"),
             (["--mix", "PING"], [:], 64, "has no weight"),
