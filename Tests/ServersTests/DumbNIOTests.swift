@@ -69,9 +69,16 @@ struct DumbNIOTests {
     @Test("the listen backlog is the one asked for, not NIO's default of 128", .enabled(if: hasSS))
     func backlog() throws {
         let process = try ServerProcess.start("dumb_nio", arguments: ["--backlog", "1000"])
-        // for a listening socket, ss shows the backlog as Send-Q
-        let output = try runShell("ss -ltnH 'sport = :\(process.port)'").output
-        let fields = output.split(whereSeparator: \.isWhitespace)
+        // for a listening socket, ss shows the backlog as Send-Q. NIO listens again with its
+        // own backlog after the server announced its port, and the server then restores its
+        // own: wait for that rather than catch the moment between.
+        var output = ""
+        var fields: [Substring] = []
+        _ = eventually(timeout: 30) {
+            output = (try? runShell("ss -ltnH 'sport = :\(process.port)'").output) ?? ""
+            fields = output.split(whereSeparator: \.isWhitespace)
+            return fields.count >= 3 && fields[2] == "1000"
+        }
         #expect(fields.count >= 3 && fields[2] == "1000", "ss: \(output)")
     }
 
