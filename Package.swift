@@ -125,7 +125,14 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
-        .executableTarget(name: "c10k_client", dependencies: ["LoadGenerator", "DumbServerKit"]),
+        .executableTarget(
+            name: "c10k_client",
+            dependencies: [
+                "LoadGenerator",
+                "DumbServerKit",  // EnvironmentDefault: the servers' DUMB_* fallbacks, as C10K_*
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
 
         .target(
             name: "DumbTestSupport", dependencies: ["DumbProtocol", "DumbSystem", "DumbMetrics", "CDumbSystem"],
