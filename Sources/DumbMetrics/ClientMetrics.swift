@@ -59,13 +59,6 @@ public final class ClientMetrics: Sendable {
     public func publish(_ snapshot: Snapshot) {
         published.snapshot.withLock { $0 = snapshot }
     }
-
-    /// The client's own families in the text format (tests; a scrape gets them with the rest).
-    public func renderClientFamilies() -> String {
-        var output: [UInt8] = []
-        published.emit(into: &output)
-        return String(decoding: output, as: UTF8.self)
-    }
 }
 
 private final class PublishedSnapshot: ScrapeTimeCollector {

@@ -10,6 +10,9 @@ import Glibc
 public final class MetricsEndpoint: Sendable {
     public static let maxRequestHeadBytes = 8 * 1024
     public static let readTimeoutSeconds = 5
+    /// How long the endpoint waits out of descriptors before it accepts again: a scrape can
+    /// wait a little in the backlog, and the server's connections have the reserve.
+    static let outOfDescriptorsRetryMilliseconds: UInt64 = 50
 
     public let listener: Listener
     private let exporter: MetricsExporter
@@ -29,16 +32,11 @@ public final class MetricsEndpoint: Sendable {
         while true {
             let connection: Int32
             do {
-                switch try Socket.accept(listener.descriptor) {
-                case .connection(let accepted):
-                    connection = accepted
-                case .exhausted:
-                    // out of descriptors, none to refuse the scrape with: try again shortly
-                    try SystemClock.sleep(milliseconds: Socket.exhaustedRetryMilliseconds)
-                    continue
-                case .rejected, .wouldBlock:
-                    continue
-                }
+                connection = try Socket.acceptBlocking(listener.descriptor)
+            } catch let error as SystemError where error.errno == EMFILE || error.errno == ENFILE {
+                // out of descriptors: the scrape waits in the backlog; try again shortly
+                try? SystemClock.sleep(milliseconds: Self.outOfDescriptorsRetryMilliseconds)
+                continue
             } catch {
                 return  // the listener was shut down
             }

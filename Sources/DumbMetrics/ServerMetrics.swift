@@ -2,14 +2,6 @@ import DumbProtocol
 import DumbSystem
 import Prometheus
 
-/// Where a server counts its connections, and its sessions their bytes and requests: the
-/// server's totals (``ServerMetrics``) or one loop's share of them (``WorkerMetrics``). An event
-/// loop that runs alone or as one of several takes either.
-public protocol ConnectionMetrics: SessionObserver {
-    func connectionAccepted()
-    func connectionClosed()
-}
-
 /// The metrics every DUMB server exports, under the names the dashboards use.
 ///
 /// A server counts connections here; its ``ConnectionSession``s report bytes and finished
@@ -44,14 +36,14 @@ public final class ServerMetrics: ConnectionMetrics {
     ]
 
     /// - Parameters:
-    ///   - server: the `server` label of `dumb_server_info` (`iterative`, `epoll`, …).
+    ///   - serverLabel: the `server` label of `dumb_server_info` (`iterative`, `epoll`, …).
     ///   - model: what the server demonstrates, for the `model` label.
-    public init(server: String, model: String, exporter: MetricsExporter = MetricsExporter()) {
+    public init(serverLabel: String, model: String, exporter: MetricsExporter = MetricsExporter()) {
         self.exporter = exporter
         let registry = exporter.registry
         registry.makeGauge(
             descriptor: .named("dumb_server_info", help: "The server that exports these metrics (always 1)."),
-            labels: [("server", server), ("model", model), ("protocol", "DUMB/1")]
+            labels: [("server", serverLabel), ("model", model), ("protocol", "DUMB/1")]
         ).set(Int64(1))
         connectionsActive = registry.makeGauge(
             descriptor: .named("dumb_connections_active", help: "Connections open now."))
@@ -141,50 +133,3 @@ public final class ServerMetrics: ConnectionMetrics {
 
 /// The histogram of event loop turns, by a name a server can use without importing Prometheus.
 public typealias EventLoopIterationHistogram = DurationHistogram
-
-/// One event loop's or worker's share, counted in its own series and in the server's.
-public final class WorkerMetrics: ConnectionMetrics {
-    public let index: Int
-    private let server: ServerMetrics
-    private let connectionsActive: Gauge
-    private let requests: Counter
-
-    init(index: Int, server: ServerMetrics, registry: PrometheusCollectorRegistry) {
-        self.index = index
-        self.server = server
-        connectionsActive = registry.makeGauge(
-            descriptor: .named(
-                "dumb_worker_connections_active", help: "Connections open now on this event loop or worker."),
-            labels: [("worker", String(index))])
-        requests = registry.makeCounter(
-            descriptor: .named("dumb_worker_requests_total", help: "Requests answered by this event loop or worker."),
-            labels: [("worker", String(index))])
-        connectionsActive.set(Int64(0))
-    }
-
-    public func connectionAccepted() {
-        connectionsActive.increment()
-        server.connectionAccepted()
-    }
-
-    public func connectionClosed() {
-        connectionsActive.decrement()
-        server.connectionClosed()
-    }
-
-    public func now() -> UInt64 { SystemClock.now() }
-    public func bytesReceived(_ count: Int) { server.bytesReceived(count) }
-    public func bytesSent(_ count: Int) { server.bytesSent(count) }
-
-    public func requestCompleted(_ command: Command, startedAt: UInt64, finishedAt: UInt64) {
-        requests.increment()
-        server.requestCompleted(command, startedAt: startedAt, finishedAt: finishedAt)
-    }
-}
-
-extension MetricNameDescriptor {
-    /// A descriptor for a metric whose whole name is given (`dumb_requests_total`).
-    static func named(_ name: String, help: String) -> MetricNameDescriptor {
-        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
-    }
-}

@@ -83,8 +83,3 @@ public struct ByteQueue: Sendable {
         }
     }
 }
-
-extension ByteQueue {
-    /// The bytes waiting, as an array (tests, tools).
-    public var bytes: [UInt8] { withReadableBytes { Array($0) } }
-}

@@ -4,9 +4,9 @@ import Glibc
 import Logging
 import Synchronization
 
-/// What a server reports about the connections it cannot take: each one refused
-/// (``AcceptResult/rejected(_:)``, counted in `dumb_connections_rejected_total`), and each
-/// time it must stop accepting for a while (``AcceptResult/exhausted(_:)``, or accept failed).
+/// What a server reports about the connections it cannot take: each one refused (closed at
+/// once, counted in `dumb_connections_rejected_total`), and each time it must stop accepting
+/// for a while (``Accepted/backOff(until:)``).
 ///
 /// Both are logged, but not one line each: a flood of connections must not flood the log.
 /// The first of a kind is logged at once; those that follow within ``interval`` are counted,
@@ -49,14 +49,14 @@ public final class AcceptRefusals: Sendable {
         }
     }
 
-    /// The server stops accepting for ``Socket/exhaustedRetryMilliseconds``: out of
-    /// descriptors with none to refuse connections with, or accept failed.
+    /// The server stops accepting for ``Accepted/backOffMilliseconds``: out of descriptors
+    /// with none to refuse connections with, or accept failed.
     public func backingOff(_ error: any Error) {
         var reason = "\(error)"
         if let error = error as? SystemError, error.errno == EMFILE || error.errno == ENFILE {
             reason += ", and no descriptor is free to refuse connections with"
         }
-        let retry = "they wait in the backlog; retrying every \(Socket.exhaustedRetryMilliseconds) ms"
+        let retry = "they wait in the backlog; retrying every \(Accepted.backOffMilliseconds) ms"
         switch due(\.backingOff) {
         case nil:
             break

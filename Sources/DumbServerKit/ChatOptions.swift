@@ -1,4 +1,5 @@
 import ArgumentParser
+import DumbCommandLine
 import DumbProtocol
 
 /// The options of the two chat servers, besides ``ServerOptions``.

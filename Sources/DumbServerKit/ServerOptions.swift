@@ -1,6 +1,5 @@
 import ArgumentParser
-import DumbSystem
-import Glibc
+import DumbCommandLine
 import Logging
 
 /// The command line every DUMB and chat server shares. Each option also comes from the
@@ -48,61 +47,4 @@ public struct ServerOptions: ParsableArguments, Sendable {
     }
 
     public var level: Logger.Level { Logger.Level(rawValue: logLevel.lowercased()) ?? .info }
-}
-
-/// Option defaults taken from the environment.
-public enum EnvironmentDefault {
-    public static func string(_ name: String) -> String? {
-        guard let value = getenv(name) else { return nil }
-        let text = String(cString: value)
-        return text.isEmpty ? nil : text
-    }
-
-    /// The variable as an integer; nil when unset or not a number (``checkIntegers(_:)``
-    /// reports that).
-    public static func integer(_ name: String) -> Int? {
-        string(name).flatMap { Int($0) }
-    }
-
-    /// Throws a ValidationError naming the first variable that is set but not an integer.
-    public static func checkIntegers(_ names: [String]) throws {
-        for name in names {
-            if let text = string(name), Int(text) == nil {
-                throw ValidationError("\(name)=\(text) is not a whole number: fix or unset it.")
-            }
-        }
-    }
-
-    /// Throws a ValidationError naming the first variable that is set but not a size.
-    public static func checkSizes(_ names: [String]) throws {
-        for name in names {
-            if let text = string(name), ByteSize.parse(text) == nil {
-                throw ValidationError("\(name)=\(text) is not a size: write bytes or 64k, 8m, 1g; or unset it.")
-            }
-        }
-    }
-}
-
-/// Sizes written as `65536`, `64k`, `8m` or `1g` (powers of 1024).
-public enum ByteSize {
-    public static func parse(_ text: String) -> Int? {
-        let lower = text.lowercased().trimmingCharacters(in: " ")
-        let multipliers: [Character: Int] = ["k": 1 << 10, "m": 1 << 20, "g": 1 << 30]
-        if let last = lower.last, let multiplier = multipliers[last] {
-            let digits = lower.dropLast().trimmingCharacters(in: " ")
-            guard let value = Int(digits), value >= 0 else { return nil }
-            let (product, overflow) = value.multipliedReportingOverflow(by: multiplier)
-            return overflow ? nil : product
-        }
-        guard let value = Int(lower), value >= 0 else { return nil }
-        return value
-    }
-
-    /// `8 MiB`, `256 KiB`, `100 B`.
-    public static func describe(_ bytes: Int) -> String {
-        if bytes >= 1 << 30 && bytes % (1 << 30) == 0 { return "\(bytes >> 30) GiB" }
-        if bytes >= 1 << 20 && bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
-        if bytes >= 1 << 10 && bytes % (1 << 10) == 0 { return "\(bytes >> 10) KiB" }
-        return "\(bytes) B"
-    }
 }

@@ -5,40 +5,27 @@ import DumbSystem
 import Glibc
 import Logging
 
-/// A server, started: its sockets bound, its capabilities dropped, its metrics served.
-public struct RunningServer: Sendable {
-    public let logger: Logger
-    public let metrics: ServerMetrics
-    /// One listener, or one per event loop when asked for with `reusePort`.
-    public let listeners: [Listener]
-    public var listener: Listener { listeners[0] }
-    /// An eventfd that becomes readable when SIGINT or SIGTERM arrives (event loops watch it).
-    public let stopDescriptor: Int32
-    /// Counts and logs (rate-limited) the connections it cannot take.
-    public let refusals: AcceptRefusals
-}
-
 /// The start-up every server shares, in the order that keeps privileges away from requests:
 /// log what the process may do, bind every socket, drop every capability and set
 /// no_new_privs, and only then start threads and serve.
 public enum ServerStartup {
     /// - Parameters:
     ///   - name: the binary (`dumb_epoll`), for logs.
-    ///   - server: the `server` label of the metrics (`epoll`).
+    ///   - serverLabel: the `server` label of the metrics (`epoll`).
     ///   - model: what the server demonstrates, one short phrase.
     ///   - listenerCount: how many listening sockets (more than one needs `reusePort`).
     ///   - style: blocking or event loops: decides the listeners' mode and how SIGINT and
     ///     SIGTERM stop the server (see ``ServingStyle``).
     public static func start(
         name: String,
-        server: String,
+        serverLabel: String,
         model: String,
         options: ServerOptions,
         listenerCount: Int = 1,
         reusePort: Bool = false,
         style: ServingStyle = .blocking
     ) throws -> RunningServer {
-        let logger = Logging.make(name, level: options.level)
+        let logger = ServerLogger.make(name, level: options.level)
         logger.info("starting", metadata: ["model": "\(model)", "pid": "\(getpid())"])
         logger.info("capabilities at start: \(Capabilities.current())")
         let openFiles = OpenFileLimit.raiseToHardLimit()
@@ -53,9 +40,10 @@ public enum ServerStartup {
         case .eventLoop:
             stopDescriptor = try StopSignal.install(.notify)
         }
+        DescriptorReserve.prepare()  // opens the reserve descriptor now, while descriptors are plenty
         var listeners: [Listener] = []
         var endpoint: MetricsEndpoint?
-        let metrics = ServerMetrics(server: server, model: model)
+        let metrics = ServerMetrics(serverLabel: serverLabel, model: model)
         do {
             var port = options.port
             if reusePort && port != 0 {
@@ -106,35 +94,4 @@ public enum ServerStartup {
         for listener in server.listeners { Socket.close(listener.descriptor) }
         Glibc.exit(0)
     }
-}
-
-/// How a server serves, which decides its listening sockets and its stop.
-public enum ServingStyle: Sendable {
-    /// Blocking listeners and I/O. SIGINT and SIGTERM exit at once: a thread may be about to
-    /// sleep in a WAIT or a read that no signal would interrupt any more.
-    case blocking
-    /// Non-blocking listeners watched by event loops. A stop makes
-    /// ``RunningServer/stopDescriptor`` readable; the loop watching it calls
-    /// ``ServerStartup/exit(_:_:)``.
-    case eventLoop
-}
-
-/// A start-up failure, with what to do about it.
-public struct StartupError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
-/// swift-log to stderr, once per process.
-public enum Logging {
-    public static func make(_ label: String, level: Logger.Level) -> Logger {
-        bootstrapOnce
-        var logger = Logger(label: label)
-        logger.logLevel = level
-        return logger
-    }
-
-    private static let bootstrapOnce: Void = {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
-    }()
 }

@@ -66,7 +66,7 @@ public final class Epoll {
     /// microseconds apart. nil: no limit.
     public func wait(timeoutNanoseconds: UInt64?) throws -> ArraySlice<(token: UInt64, events: Events)> {
         guard let timeoutNanoseconds, !Self.lacksPreciseWait.load(ordering: .relaxed) else {
-            let milliseconds = timeoutNanoseconds.map { Int32(clamping: ($0 + 999_999) / 1_000_000) } ?? -1
+            let milliseconds = timeoutNanoseconds.map(SystemClock.millisecondsRoundedUp) ?? -1
             return try wait(timeoutMilliseconds: milliseconds)
         }
         var timeout = timespec(
@@ -109,28 +109,5 @@ public final class Epoll {
         event.events = events.rawValue
         event.data.u64 = token
         try blockingSystemCall(name) { epoll_ctl(descriptor, operation, fd, &event) }
-    }
-}
-
-/// An eventfd: a counter one thread bumps to wake another's epoll_wait.
-public final class EventFD: Sendable {
-    public let descriptor: Int32
-
-    public init() throws {
-        descriptor = try blockingSystemCall("eventfd") { eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }
-    }
-
-    deinit { Glibc.close(descriptor) }
-
-    /// Makes the descriptor readable (from any thread).
-    public func signal() {
-        var one: UInt64 = 1
-        _ = Glibc.write(descriptor, &one, 8)
-    }
-
-    /// Resets it, so it is not readable until the next ``signal()``.
-    public func drain() {
-        var value: UInt64 = 0
-        _ = Glibc.read(descriptor, &value, 8)
     }
 }

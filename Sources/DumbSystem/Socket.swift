@@ -1,43 +1,8 @@
 import CDumbSystem
 import Glibc
 
-/// A bound, listening TCP socket.
-public struct Listener: Sendable {
-    public let descriptor: Int32
-    /// The address it is bound to, as given (`127.0.0.1`, `::`, …).
-    public let host: String
-    /// The port it is bound to: the one asked for, or the one the kernel chose for port 0.
-    public let port: Int
-}
-
-/// What accepting a connection gave.
-public enum AcceptResult: Sendable {
-    case connection(Int32)
-    /// The backlog is empty (a non-blocking listener; on a blocking one, accept waits).
-    case wouldBlock
-    /// Out of descriptors (EMFILE/ENFILE): a connection was taken off the backlog with the
-    /// reserve descriptor and closed at once (or the one just accepted, to reopen the
-    /// reserve). It got a clean close instead of a wait without end, and the listener stopped
-    /// being readable for it. Count it as refused.
-    case rejected(SystemError)
-    /// Out of descriptors, and nothing could be shed: no descriptor is free, not even for the
-    /// reserve. Connections may still wait in the backlog, and the listener stays readable.
-    /// Do not accept again at once (a level-triggered loop would spin) nor wait for the next
-    /// new connection (an edge-triggered loop may never get one): stop watching the listener
-    /// and try again after ``Socket/exhaustedRetryMilliseconds``.
-    case exhausted(SystemError)
-}
-
 /// The socket calls the hand-written servers share, over Glibc.
 public enum Socket {
-    /// How long to wait before accepting again after ``AcceptResult/exhausted(_:)``. Short,
-    /// because descriptors come back whenever a client leaves, and until the retry the
-    /// connections in the backlog wait; long enough that retrying costs nothing measurable
-    /// (a few failing system calls, 20 times a second). SwiftNIO's AcceptBackoffHandler waits
-    /// a second by default; here the reserve refuses a flood at once, and the back-off only
-    /// covers the moments when the reserve is gone, so it can be short.
-    public static let exhaustedRetryMilliseconds: UInt64 = 50
-
     /// Creates a TCP socket bound to `host`:`port` and listening with `backlog`
     /// (SO_REUSEADDR, so a restarted server rebinds at once; SO_REUSEPORT on request, for one
     /// listener per event loop). `host` may be a name or an IPv4/IPv6 address; port 0 lets the
@@ -49,8 +14,7 @@ public enum Socket {
         reusePort: Bool = false,
         nonBlocking: Bool = false
     ) throws -> Listener {
-        DescriptorReserve.prepare()  // opens the reserve descriptor now, while descriptors are plenty
-        return try withTCPAddresses(host: host, port: port, flags: AI_PASSIVE) { first in
+        try withTCPAddresses(host: host, port: port, flags: AI_PASSIVE) { first in
             // bind and listen on the first address that takes it
             var lastError = SystemError("bind", errno: EADDRNOTAVAIL)
             var candidate: UnsafeMutablePointer<addrinfo>? = first
@@ -72,7 +36,8 @@ public enum Socket {
                         Glibc.bind(descriptor, info.pointee.ai_addr, info.pointee.ai_addrlen)
                     }
                     try blockingSystemCall("listen") { Glibc.listen(descriptor, Int32(clamping: backlog)) }
-                    return Listener(descriptor: descriptor, host: host, port: try localPort(descriptor))
+                    return Listener(
+                        descriptor: descriptor, host: host, port: try localPort(descriptor), nonBlocking: nonBlocking)
                 } catch let error as SystemError {
                     lastError = error
                     Glibc.close(descriptor)
@@ -83,21 +48,15 @@ public enum Socket {
     }
 
     /// Accepts one connection. With `nonBlocking`, the new socket is non-blocking (accept4).
-    /// Out of descriptors, it refuses a connection with the reserve descriptor
-    /// (``AcceptResult/rejected(_:)``), or says none could be refused
-    /// (``AcceptResult/exhausted(_:)``); see ``DescriptorReserve``.
+    /// Connections the peer gave up before they were taken are skipped (accept(2) lists those
+    /// errors as retryable). Out of descriptors, it throws EMFILE or ENFILE like any other
+    /// failure: what a server does then is its own policy.
     public static func accept(_ listener: Int32, nonBlocking: Bool = false) throws -> AcceptResult {
         var flags = Int32(SOCK_CLOEXEC.rawValue)
         if nonBlocking { flags |= Int32(SOCK_NONBLOCK.rawValue) }
         while true {
             let descriptor = accept4(listener, nil, nil, flags)
-            if descriptor >= 0 {
-                // it may hold the number another thread freed to shed with: the reserve comes first
-                guard DescriptorReserve.keep(descriptor) else {
-                    return .rejected(SystemError("accept4", errno: EMFILE))
-                }
-                return .connection(descriptor)
-            }
+            if descriptor >= 0 { return .connection(descriptor) }
             let error = errno
             switch error {
             case EINTR:
@@ -106,30 +65,33 @@ public enum Socket {
                 return .wouldBlock
             case ECONNABORTED, EPROTO, ENETDOWN, ENOPROTOOPT, EHOSTDOWN, ENONET, EHOSTUNREACH, EOPNOTSUPP,
                 ENETUNREACH:
-                continue  // the peer gave up before we took it (accept(2) lists these as retryable)
-            case EMFILE, ENFILE:
-                switch DescriptorReserve.shed(listener) {
-                case .shed: return .rejected(SystemError("accept4", errno: error))
-                case .noSpare: return .exhausted(SystemError("accept4", errno: error))
-                case .nothingWaiting:
-                    if isNonBlocking(listener) { return .wouldBlock }
-                    // Out of descriptors, even a blocking accept fails at once (the kernel takes
-                    // the number before it waits): wait for a connection as it would have.
-                    try waitForConnection(listener)
-                }
+                continue
             default:
                 throw SystemError("accept4", errno: error)
             }
         }
     }
 
-    private static func isNonBlocking(_ descriptor: Int32) -> Bool {
-        fcntl(descriptor, F_GETFL) & O_NONBLOCK != 0
+    /// Accepts one connection on a blocking listener: the calling thread sleeps until a
+    /// client connects.
+    public static func acceptBlocking(_ listener: Int32) throws -> Int32 {
+        switch try accept(listener) {
+        case .connection(let connection): return connection
+        case .wouldBlock: throw SystemError("accept4", errno: EAGAIN)  // a blocking listener never says this
+        }
     }
 
-    /// Blocks until `listener` is readable (a connection, or an error accept4 will report).
-    private static func waitForConnection(_ listener: Int32) throws {
-        var entry = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+    /// Whether `descriptor` is readable now (poll without waiting); on an error, true: the
+    /// next call on it says what is wrong.
+    public static func isReadable(_ descriptor: Int32) -> Bool {
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 0) != 0
+    }
+
+    /// Blocks until `descriptor` is readable (for a listener: a connection, or an error
+    /// accept will report). A stop signal throws ``StopRequested``.
+    public static func waitUntilReadable(_ descriptor: Int32) throws {
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         _ = try blockingSystemCall("poll") { poll(&entry, 1, -1) }
     }
 
@@ -144,6 +106,20 @@ public enum Socket {
     /// peer is an EPIPE error.
     public static func write(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) throws -> IOResult<Int> {
         try systemCall("send") { Glibc.send(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// Reads from a blocking socket: the calling thread sleeps until bytes (or the end) come.
+    /// `0` is end of input.
+    public static func readBlocking(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        try blockingSystemCall("read") { Glibc.read(descriptor, buffer.baseAddress, buffer.count) }
+    }
+
+    /// Writes to a blocking socket: the calling thread sleeps until the send buffer has room;
+    /// returns how many bytes the kernel took.
+    public static func writeBlocking(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) throws -> Int {
+        try blockingSystemCall("send") {
+            Glibc.send(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+        }
     }
 
     /// Writes all of `bytes` to a blocking socket.
@@ -196,19 +172,8 @@ public enum Socket {
         _ = Glibc.shutdown(descriptor, Int32(SHUT_WR))
     }
 
-    /// Wakes every thread blocked in accept on `listener` (Linux: they get EINVAL) and stops
-    /// new connections.
-    public static func shutdownListener(_ listener: Int32) {
-        _ = Glibc.shutdown(listener, Int32(SHUT_RDWR))
-    }
-
     public static func close(_ descriptor: Int32) {
         _ = Glibc.close(descriptor)  // never retried: on Linux the descriptor is gone even on EINTR
-    }
-
-    public static func setNonBlocking(_ descriptor: Int32) throws {
-        let flags = try blockingSystemCall("fcntl(F_GETFL)") { fcntl(descriptor, F_GETFL) }
-        try blockingSystemCall("fcntl(F_SETFL)") { fcntl(descriptor, F_SETFL, flags | O_NONBLOCK) }
     }
 
     /// TCP_NODELAY: small responses go out at once instead of waiting for Nagle.
@@ -248,60 +213,4 @@ public enum Socket {
         }
     }
 
-}
-
-/// A TCP address, resolved once: the first that `getaddrinfo` gives for a host and port.
-public struct SocketAddress: Sendable, CustomStringConvertible {
-    public let host: String
-    public let port: Int
-    let family: Int32
-    let storage: sockaddr_storage
-    let length: socklen_t
-
-    /// Resolves `host` (a name or an IPv4/IPv6 address) and `port`.
-    public init(host: String, port: Int) throws {
-        let (family, storage, length) = try withTCPAddresses(host: host, port: port) { info in
-            var storage = sockaddr_storage()
-            withUnsafeMutableBytes(of: &storage) { bytes in
-                bytes.copyMemory(
-                    from: UnsafeRawBufferPointer(start: info.pointee.ai_addr, count: Int(info.pointee.ai_addrlen)))
-            }
-            return (info.pointee.ai_family, storage, info.pointee.ai_addrlen)
-        }
-        self.host = host
-        self.port = port
-        self.family = family
-        self.storage = storage
-        self.length = length
-    }
-
-    public var description: String { "\(host):\(port)" }
-}
-
-/// getaddrinfo for TCP on `host`:`port` (a numeric port; `flags` added, e.g. AI_PASSIVE): hands
-/// `body` the first of the list, which is freed after it. Throws ``AddressError`` when the
-/// host does not resolve.
-func withTCPAddresses<Result>(
-    host: String, port: Int, flags: Int32 = 0, _ body: (UnsafeMutablePointer<addrinfo>) throws -> Result
-) throws -> Result {
-    var hints = addrinfo()
-    hints.ai_family = AF_UNSPEC
-    hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-    hints.ai_flags = flags | AI_NUMERICSERV
-    var results: UnsafeMutablePointer<addrinfo>?
-    let status = getaddrinfo(host, String(port), &hints, &results)
-    guard status == 0, let first = results else {
-        throw AddressError(host: host, reason: String(cString: gai_strerror(status)))
-    }
-    defer { freeaddrinfo(results) }
-    return try body(first)
-}
-
-/// A host that is not an address and does not resolve.
-public struct AddressError: Error, CustomStringConvertible, Sendable {
-    public let host: String
-    public let reason: String
-    public var description: String {
-        "cannot use host '\(host)': \(reason); give an IP address such as 127.0.0.1 or 0.0.0.0"
-    }
 }

@@ -1,3 +1,4 @@
+import DumbSystem
 import Glibc
 
 /// What can go wrong, each counted on its own. The ``key``s are the JSON summary's
@@ -73,24 +74,19 @@ public enum ErrorKind: Int, CaseIterable, Sendable {
         default: .connectFailed
         }
     }
-}
 
-/// Counts by ``ErrorKind``.
-public struct ErrorCounts: Equatable, Sendable {
-    private var counts = [UInt64](repeating: 0, count: ErrorKind.allCases.count)
-
-    public init() {}
-
-    public subscript(kind: ErrorKind) -> UInt64 {
-        get { counts[kind.rawValue] }
-        set { counts[kind.rawValue] = newValue }
-    }
-
-    public var total: UInt64 { counts.reduce(0, +) }
-
-    /// The kinds that happened, most frequent first: `timeout 12, refused 3`.
-    public var description: String {
-        let happened = ErrorKind.allCases.filter { self[$0] > 0 }.sorted { self[$0] > self[$1] }
-        return happened.isEmpty ? "none" : happened.map { "\($0.key) \(self[$0])" }.joined(separator: ", ")
+    /// What to do about it, appended to the note that reports the first one; empty when the
+    /// note says enough.
+    public func advice(connectingTo address: SocketAddress) -> String {
+        switch self {
+        case .refused:
+            " (nothing listens on \(address)? start a server, e.g. make dumb_epoll && ./dumb_epoll, or give --host/--port)"
+        case .descriptors:
+            " (out of file descriptors: see RLIMIT_NOFILE, ulimit -n)"
+        case .ports:
+            " (out of local ports for \(address): see net.ipv4.ip_local_port_range)"
+        default:
+            ""
+        }
     }
 }

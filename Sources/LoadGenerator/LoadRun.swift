@@ -1,111 +1,22 @@
 import DequeModule
+import DumbCommandLine
 import DumbMetrics
 import DumbProtocol
 import DumbSystem
 import Glibc
 import Histogram
 
-/// What a load run does: where, how many, what, how fast, how long.
-public struct LoadConfiguration: Sendable {
-    public var address: SocketAddress
-    public var clients: Int
-    public var mix: RequestMix
-    public var pacing: SendScheduler.Pacing
-    /// Nanoseconds; nil: until SIGINT or SIGTERM.
-    public var duration: UInt64?
-    /// New connections per second (the ramp, and reconnects after errors).
-    public var connectRate: Double
-    /// Nanoseconds a connect or an answer may take.
-    public var timeout: UInt64
-    /// Nanoseconds before a connection whose connect failed tries again.
-    public var retryDelay: UInt64 = 500_000_000
-    /// Nanoseconds between status lines (and metrics updates).
-    public var statusInterval: UInt64 = 1_000_000_000
-
-    public init(
-        address: SocketAddress, clients: Int, mix: RequestMix, pacing: SendScheduler.Pacing, duration: UInt64?,
-        connectRate: Double, timeout: UInt64
-    ) {
-        self.address = address
-        self.clients = clients
-        self.mix = mix
-        self.pacing = pacing
-        self.duration = duration
-        self.connectRate = connectRate
-        self.timeout = timeout
-    }
-}
-
-/// Where a run reports while it runs: a status line a second, and notes.
-public protocol LoadProgress: AnyObject {
-    func status(_ report: StatusReport)
-    func note(_ text: String)
-}
-
-/// One second of a run, for the status line.
-public struct StatusReport: Sendable {
-    public var elapsedSeconds: Double
-    public var connected: Int
-    public var clients: Int
-    public var requestsPerSecond: Double
-    /// Milliseconds, nil when no answer came in the interval.
-    public var p50: Double?
-    public var p99: Double?
-    public var errors: ErrorCounts
-    /// Open loop: due requests waiting for a free connection.
-    public var backlog: UInt64
-
-    public init(
-        elapsedSeconds: Double, connected: Int, clients: Int, requestsPerSecond: Double, p50: Double?, p99: Double?,
-        errors: ErrorCounts, backlog: UInt64
-    ) {
-        self.elapsedSeconds = elapsedSeconds
-        self.connected = connected
-        self.clients = clients
-        self.requestsPerSecond = requestsPerSecond
-        self.p50 = p50
-        self.p99 = p99
-        self.errors = errors
-        self.backlog = backlog
-    }
-}
-
 /// One load run: thousands of non-blocking connections driven by one epoll loop on the
 /// calling thread. Every answer is checked with a ``ResponseVerifier``; each correct one
 /// costs a read, one histogram record and (unless the pacing says later) the write of the
 /// next request: no allocation, no lock.
 public final class LoadRun {
-    /// One client: a connection, or the wait for one.
-    struct Client {
-        enum State: UInt8 {
-            /// Not connected: queued to connect.
-            case disconnected
-            case connecting
-            /// Connected, no request outstanding.
-            case idle
-            /// A request sent (or partly sent), its answer awaited.
-            case awaiting
-        }
-        var descriptor: Int32 = -1
-        var state = State.disconnected
-        /// Changes at every connect, send and answer, so that queued timers and scheduler
-        /// entries that belong to an earlier one are recognized and dropped.
-        var generation: UInt32 = 0
-        /// The mix entry whose answer is awaited.
-        var entry = 0
-        /// Bytes of the request not written yet (the send buffer was full).
-        var unsent = 0
-        /// When the connect started, or when the awaited request was due.
-        var started: UInt64 = 0
-        var verifier: ResponseVerifier
-    }
-
     public let configuration: LoadConfiguration
     public let limits: ConnectionLimits
     private let progress: (any LoadProgress)?
     private let metrics: ClientMetrics?
 
-    private let clients: UnsafeMutableBufferPointer<Client>
+    private let clients: UnsafeMutableBufferPointer<ClientSlot>
     /// Connections this run may open at once (the descriptor limit may allow fewer than asked).
     private let target: Int
     private let epoll: Epoll
@@ -117,25 +28,21 @@ public final class LoadRun {
     /// `peerClosed`, an event that brings the last bytes also says the end follows.
     private static let readable: Epoll.Events = [.input, .peerClosed, .edgeTriggered]
     private static let closing: Epoll.Events = [.peerClosed, .hangUp, .error]
-    private let cumulativeWeights: [UInt64]
-    @exclusivity(unchecked) private var random: UInt64
-
-    @exclusivity(unchecked) private var scheduler: SendScheduler
-    /// Connect and answer deadlines, in order (each is its start plus the one timeout).
-    @exclusivity(unchecked) private var deadlines = Deque<(deadline: UInt64, slot: Int32, generation: UInt32)>()
+    private var picker: RequestMix.Picker
+    private var scheduler: SendScheduler
+    private var deadlines = DeadlineQueue()
+    private var connectPacer: ConnectPacer
     /// Clients to connect now, and clients to connect again after a failed connect.
     private var connectNow = Deque<Int32>()
     private var connectLater = Deque<(notBefore: UInt64, slot: Int32)>()
-    private var connectTokens = 1.0
-    private var connectTokensAt: UInt64 = 0
 
     /// Every correct answer's latency: its counts are the answers counted.
-    @exclusivity(unchecked) private var latency = LatencyRecorder()
+    private var latency = LatencyRecorder()
     private var connectLatency = LatencyRecorder.makeHistogram()
-    @exclusivity(unchecked) private var errors = ErrorCounts()
+    private var errors = ErrorCounts()
     private var requestOutcomes = [UInt64](repeating: 0, count: ErrorKind.allCases.count)
-    @exclusivity(unchecked) private var connected = 0
-    @exclusivity(unchecked) private var mostConnected = 0
+    private var connected = 0
+    private var mostConnected = 0
     private var firstWrongAnswer: String?
     private var noted: Set<Int> = []
 
@@ -145,7 +52,7 @@ public final class LoadRun {
     private var rampAnnounced = false
     private var scheduleStarted = false
     private var shortfallAnnounced = false
-    @exclusivity(unchecked) private var connecting = 0
+    private var connecting = 0
     /// Answers with bytes left in the socket after a turn's reads (a long STREAM): read on
     /// at the next turn, since edge-triggered epoll will not report them again.
     private var unfinishedReads: [(slot: Int32, generation: UInt32)] = []
@@ -171,14 +78,10 @@ public final class LoadRun {
             return UnsafeRawBufferPointer(buffer)
         }
         verifiers = configuration.mix.expectedAnswers().map { ResponseVerifier(expecting: $0) }
-        var sum: UInt64 = 0
-        cumulativeWeights = configuration.mix.entries.map { entry in
-            sum += UInt64(entry.weight)
-            return sum
-        }
-        random = SystemClock.now() | 1
+        picker = RequestMix.Picker(configuration.mix, seed: SystemClock.now())
+        connectPacer = ConnectPacer(rate: configuration.connectRate, start: 0)
         clients = .allocate(capacity: max(1, configuration.clients))
-        clients.initialize(repeating: Client(verifier: verifiers[0]))
+        clients.initialize(repeating: ClientSlot(verifier: verifiers[0]))
         scheduler = SendScheduler(pacing: configuration.pacing, start: 0)
     }
 
@@ -200,7 +103,7 @@ public final class LoadRun {
         if stop >= 0 { try epoll.add(stop, .input, token: Self.stopToken) }
 
         start = SystemClock.now()
-        connectTokensAt = start
+        connectPacer = ConnectPacer(rate: configuration.connectRate, start: start)
         nextStatus = start + configuration.statusInterval
         lastStatusAt = start
         for slot in 0..<target { connectNow.append(Int32(slot)) }
@@ -239,21 +142,14 @@ public final class LoadRun {
     // MARK: Connections
 
     private func startConnects(_ now: UInt64) {
-        let rate = configuration.connectRate
-        connectTokens = min(max(1, rate / 100), connectTokens + Double(now - connectTokensAt) * rate / 1e9)
-        connectTokensAt = now
-        while connectTokens >= 1 {
-            let slot: Int32
-            if let next = connectNow.popFirst() {
-                slot = next
-            } else if let later = connectLater.first, later.notBefore <= now {
-                connectLater.removeFirst()
-                slot = later.slot
-            } else {
-                break
+        while !connectNow.isEmpty || connectLater.first.map({ $0.notBefore <= now }) == true,
+            connectPacer.take(now: now)
+        {
+            if let slot = connectNow.popFirst() {
+                connect(Int(slot), now)
+            } else if let later = connectLater.popFirst() {
+                connect(Int(later.slot), now)
             }
-            connectTokens -= 1
-            connect(Int(slot), now)
         }
     }
 
@@ -281,7 +177,7 @@ public final class LoadRun {
                 try epoll.add(descriptor, [.output, .edgeTriggered], token: UInt64(slot))
                 clients[slot].state = .connecting
                 connecting += 1
-                deadlines.append((now + configuration.timeout, Int32(slot), clients[slot].generation))
+                deadlines.add(deadline: now + configuration.timeout, slot: slot, generation: clients[slot].generation)
             }
         } catch {
             // epoll_ctl failed (out of memory, or max_user_watches)
@@ -340,7 +236,7 @@ public final class LoadRun {
         clients[slot].state = .disconnected
         clients[slot].generation &+= 1
         connectLater.append((now + configuration.retryDelay, Int32(slot)))
-        noteOnce(kind, "connect failed: \(detail)\(Self.advice(kind, configuration.address)); retrying")
+        noteOnce(kind, "connect failed: \(detail)\(kind.advice(connectingTo: configuration.address)); retrying")
     }
 
     /// Closes a connection after an error and queues its client to connect again.
@@ -390,14 +286,14 @@ public final class LoadRun {
 
     @inline(__always)
     private func send(_ slot: Int, due: UInt64, _ now: UInt64) {
-        let entry = pickEntry()
+        let entry = picker.next()
         clients[slot].entry = entry
         clients[slot].verifier = verifiers[entry]
         clients[slot].started = due
         clients[slot].state = .awaiting
         clients[slot].generation &+= 1
         clients[slot].unsent = requestBytes[entry].count
-        deadlines.append((now + configuration.timeout, Int32(slot), clients[slot].generation))
+        deadlines.add(deadline: now + configuration.timeout, slot: slot, generation: clients[slot].generation)
         writeRequest(slot, now)
     }
 
@@ -422,19 +318,6 @@ public final class LoadRun {
         } catch {
             failRequest(slot, .reset, now)
         }
-    }
-
-    @inline(__always)
-    private func pickEntry() -> Int {
-        if cumulativeWeights.count == 1 { return 0 }
-        // xorshift64: fast, and good enough to pick among a handful of weights
-        random ^= random << 13
-        random ^= random >> 7
-        random ^= random << 17
-        let pick = random % cumulativeWeights[cumulativeWeights.count - 1]
-        var index = 0
-        while cumulativeWeights[index] <= pick { index += 1 }
-        return index
     }
 
     private func handle(_ slot: Int, _ events: Epoll.Events) {
@@ -559,12 +442,7 @@ public final class LoadRun {
     /// came are dropped from the front as well, so the queue holds about one entry per
     /// outstanding request, not one per request of the last --timeout.
     private func expireDeadlines(_ now: UInt64) {
-        while let first = deadlines.first {
-            let slot = Int(first.slot)
-            let current = clients[slot].generation == first.generation
-            guard !current || first.deadline <= now else { return }
-            deadlines.removeFirst()
-            guard current else { continue }
+        while let slot = deadlines.popExpired(now: now, isCurrent: { clients[$0].generation == $1 }) {
             switch clients[slot].state {
             case .connecting:
                 drop(slot, .connectTimeout, now)
@@ -587,11 +465,10 @@ public final class LoadRun {
     private func nextWake(_ now: UInt64, stopAt: UInt64?) -> UInt64 {
         var wake = nextStatus
         if let stopAt { wake = min(wake, stopAt) }
-        if let deadline = deadlines.first?.deadline { wake = min(wake, deadline) }
+        if let deadline = deadlines.earliest { wake = min(wake, deadline) }
         if let due = scheduler.nextDue { wake = min(wake, due) }
         if !connectNow.isEmpty || connectLater.first.map({ $0.notBefore <= now }) == true {
-            let missing = max(0, 1 - connectTokens)
-            wake = min(wake, now + UInt64(missing * 1e9 / configuration.connectRate))
+            wake = min(wake, connectPacer.nextAllowed(now: now))
         } else if let later = connectLater.first {
             wake = min(wake, later.notBefore)
         }
@@ -642,33 +519,9 @@ public final class LoadRun {
 
     /// The figures for `/metrics` (closed intervals: at most a status interval old).
     func metricsSnapshot() -> ClientMetrics.Snapshot {
-        Self.metricsSnapshot(
+        .loadRun(
             connected: connected, answered: latency.total.totalCount, requestOutcomes: requestOutcomes,
             errors: errors, latency: latency)
-    }
-
-    /// Every label of both counters, zero or not, so each series exists from the start.
-    public static func metricsSnapshot(
-        connected: Int = 0, answered: UInt64 = 0, requestOutcomes: [UInt64]? = nil, errors: ErrorCounts = ErrorCounts(),
-        latency: LatencyRecorder = LatencyRecorder()
-    ) -> ClientMetrics.Snapshot {
-        var snapshot = ClientMetrics.Snapshot()
-        snapshot.connectionsActive = connected
-        snapshot.requests = [ClientMetrics.LabeledCount("ok", answered)]
-        for kind in ErrorKind.allCases where !kind.isConnectError {
-            snapshot.requests.append(.init(kind.metricLabel, requestOutcomes?[kind.rawValue] ?? 0))
-        }
-        snapshot.connectErrors = ErrorKind.allCases.filter(\.isConnectError).map {
-            .init($0.metricLabel, errors[$0])
-        }
-        var cumulative: UInt64 = 0
-        snapshot.durationBucketCounts = latency.bucketCounts.map { count in
-            cumulative += count
-            return cumulative
-        }
-        snapshot.durationCount = latency.total.totalCount
-        snapshot.durationSumSeconds = Double(latency.totalNanoseconds) / 1e9
-        return snapshot
     }
 
     private func finish(_ end: UInt64) -> LoadSummary {
@@ -698,16 +551,4 @@ public final class LoadRun {
         progress?.note(text())
     }
 
-    private static func advice(_ kind: ErrorKind, _ address: SocketAddress) -> String {
-        switch kind {
-        case .refused:
-            " (nothing listens on \(address)? start a server, e.g. make dumb_epoll && ./dumb_epoll, or give --host/--port)"
-        case .descriptors:
-            " (out of file descriptors: see RLIMIT_NOFILE, ulimit -n)"
-        case .ports:
-            " (out of local ports for \(address): see net.ipv4.ip_local_port_range)"
-        default:
-            ""
-        }
-    }
 }

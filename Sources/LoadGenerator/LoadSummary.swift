@@ -1,3 +1,5 @@
+import DumbCommandLine
+
 /// What a load run measured: the figures of the final summary and of the JSON file.
 public struct LoadSummary: Equatable, Sendable {
     /// Connections asked for.

@@ -83,10 +83,35 @@ public struct RequestMix: Sendable {
         entries.count == 1
             ? "\"\(entries[0].line)\"" : "\"" + entries.map { "\($0.line)=\($0.weight)" }.joined(separator: ",") + "\""
     }
-}
 
-/// A command line that cannot work, with what to write instead.
-public struct UsageError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+    /// Picks the entry of each request, by weight: cheap enough for every request of a run
+    /// (no allocation, no lock), and random enough to pick among a handful of weights.
+    public struct Picker: Sendable {
+        private let cumulativeWeights: [UInt64]
+        private var random: UInt64
+
+        /// - Parameter seed: any number; runs with the same seed pick the same sequence.
+        public init(_ mix: RequestMix, seed: UInt64) {
+            var sum: UInt64 = 0
+            cumulativeWeights = mix.entries.map { entry in
+                sum += UInt64(entry.weight)
+                return sum
+            }
+            random = seed | 1  // xorshift never leaves 0
+        }
+
+        /// The index in ``RequestMix/entries`` of the next request.
+        @inline(__always)
+        public mutating func next() -> Int {
+            if cumulativeWeights.count == 1 { return 0 }
+            // xorshift64
+            random ^= random << 13
+            random ^= random >> 7
+            random ^= random << 17
+            let pick = random % cumulativeWeights[cumulativeWeights.count - 1]
+            var index = 0
+            while cumulativeWeights[index] <= pick { index += 1 }
+            return index
+        }
+    }
 }

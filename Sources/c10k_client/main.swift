@@ -2,9 +2,9 @@
 // thousands of non-blocking connections, checks every answer, and measures latency the way
 // wrk2 does (open loop: from when a request was due, not from when it could be sent).
 import ArgumentParser
+import DumbCommandLine
 import DumbMetrics
 import DumbProtocol
-import DumbServerKit
 import DumbSystem
 import Glibc
 import LoadGenerator
@@ -234,7 +234,7 @@ struct C10kClient: ParsableCommand {
 
         var metrics: ClientMetrics?
         if metricsPort != 0 {
-            let clientMetrics = ClientMetrics(initial: LoadRun.metricsSnapshot())
+            let clientMetrics = ClientMetrics(initial: .loadRun())
             do {
                 let endpoint = try MetricsEndpoint(
                     host: metricsHost, port: metricsPort, exporter: clientMetrics.exporter)

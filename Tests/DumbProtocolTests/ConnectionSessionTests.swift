@@ -1,4 +1,5 @@
 import DumbProtocol
+import DumbTestSupport
 import Synchronization
 import Testing
 

@@ -1,5 +1,6 @@
-import DumbProtocol
 import Testing
+
+@testable import DumbProtocol
 
 @Suite struct LineFramerTests {
     func lines(_ framer: inout LineFramer) -> [String] {

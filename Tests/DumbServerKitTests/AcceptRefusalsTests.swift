@@ -17,7 +17,7 @@ import Testing
 
     let clock = TestClock()
     let handler = InMemoryLogHandler()
-    let metrics = ServerMetrics(server: "test", model: "test")
+    let metrics = ServerMetrics(serverLabel: "test", model: "test")
     var refusals: AcceptRefusals {
         let handler = handler
         return AcceptRefusals(

@@ -85,44 +85,6 @@ import Testing
     }
 }
 
-@Suite struct SystemInfoTests {
-    @Test func cpuAffinityIsTheAllowedSet() {
-        let cpus = CPUAffinity.allowedCPUs()
-        #expect(!cpus.isEmpty)
-        #expect(CPUAffinity.allowedCPUCount() == cpus.count)
-        #expect(CPUAffinity.listDescription([0, 1, 2, 3, 6, 8, 9]) == "0-3,6,8-9")
-    }
-
-    @Test func sleepSleepsAtLeastThatLong() throws {
-        let start = SystemClock.now()
-        try SystemClock.sleep(milliseconds: 30)
-        #expect(SystemClock.now() - start >= 30_000_000)
-    }
-
-    @Test func openFileLimitIsRaisedToTheHardLimit() {
-        let limit = OpenFileLimit.raiseToHardLimit()
-        #expect(limit == OpenFileLimit.current().hard)
-    }
-
-    @Test func capabilitiesAreReadable() {
-        #expect(!Capabilities.current().isEmpty)
-    }
-
-    @Test func threadsRunTheirBody() throws {
-        let done = try Socket.listen(host: "127.0.0.1", port: 0, backlog: 1)
-        defer { Socket.close(done.descriptor) }
-        let port = done.port
-        try Threads.start(stackSize: 64 * 1024) {
-            _ = try? Socket.connect(host: "127.0.0.1", port: port)
-        }
-        guard case .connection(let descriptor) = try Socket.accept(done.descriptor) else {
-            Issue.record("the thread did not run")
-            return
-        }
-        Socket.close(descriptor)
-    }
-}
-
 func eventuallyTrue(_ condition: () throws -> Bool) -> Bool {
     for _ in 0..<3000 {
         if (try? condition()) == true { return true }

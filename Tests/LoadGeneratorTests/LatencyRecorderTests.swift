@@ -28,7 +28,7 @@ import Testing
         // 40 µs, 60 µs, exactly 100 µs, 2 ms, 700 s (above every bound: +Inf only)
         for value: UInt64 in [40_000, 60_000, 100_000, 2_000_000, 700_000_000_000] { recorder.record(value) }
         recorder.closeInterval()
-        let snapshot = LoadRun.metricsSnapshot(latency: recorder)
+        let snapshot = ClientMetrics.Snapshot.loadRun(latency: recorder)
         let bounds = ClientMetrics.requestDurationBuckets
         func cumulative(atMost bound: Duration) -> UInt64 {
             snapshot.durationBucketCounts[bounds.firstIndex(of: bound)!]
@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func everyLabelExistsFromTheStart() {
-        let snapshot = LoadRun.metricsSnapshot()
+        let snapshot = ClientMetrics.Snapshot.loadRun()
         #expect(snapshot.requests.map(\.label) == ["ok", "timeout", "reset", "closed_early", "wrong_answer"])
         #expect(snapshot.connectErrors.map(\.label) == ["refused", "timeout", "descriptors", "ports", "other"])
         #expect(snapshot.requests.allSatisfy { $0.count == 0 })

@@ -2,8 +2,8 @@ import DumbProtocol
 import DumbTestSupport
 import Testing
 
-/// Every rule of PROTOCOL.md, checked over TCP against every server's built binary.
-@Suite("PROTOCOL.md, kept by every server")
+/// Every rule of docs/protocol.md, checked over TCP against every server's built binary.
+@Suite("docs/protocol.md, kept by every server")
 struct ConformanceTests {
     @Test("the spec's test vectors", arguments: ServerUnderTest.all)
     func vectors(server: ServerUnderTest) throws {

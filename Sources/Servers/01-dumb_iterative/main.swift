@@ -1,8 +1,13 @@
-// dumb_iterative: one connection at a time, blocking I/O, no threads (but the metrics
-// endpoint's), no event loop.
-// While it serves one client, every other client waits in the kernel's backlog: a WAIT,
-// a slow reader or a slow sender stalls the whole server. That is the lesson.
+// dumb_iterative: one connection at a time. The main thread accepts a connection, serves it
+// with blocking I/O until the client leaves (BlockingConnection, in this folder), and only
+// then accepts the next one. No threads but the metrics endpoint's, no event loop.
+//
+// The lesson: while it serves one client, every other client waits in the kernel's listen
+// backlog. A WAIT sleeps the only thread; a slow reader keeps it blocked in a write until
+// the client drains its socket; a slow sender keeps it blocked in a read until the line is
+// complete. Any of the three stalls the whole server.
 import ArgumentParser
+import DumbBlockingConnection
 import DumbServerKit
 import DumbSystem
 
@@ -11,10 +16,6 @@ struct DumbIterative: ParsableCommand {
         commandName: "dumb_iterative",
         abstract: "The DUMB protocol served one connection at a time (blocking I/O, one serving thread).",
         discussion: """
-            Demonstrates why a server cannot be iterative: while one client is served, the \
-            others wait in the listen backlog. Try a long WAIT in one terminal and a PING in \
-            another: the PING is answered only when the WAIT is done.
-
             Examples:
               dumb_iterative                         # 127.0.0.1:8090, metrics on :8091
               echo "PING" | nc -N 127.0.0.1 8090
@@ -26,12 +27,12 @@ struct DumbIterative: ParsableCommand {
 
     func run() throws {
         let server = try ServerStartup.start(
-            name: "dumb_iterative", server: "iterative", model: "iterative, one connection at a time",
+            name: "dumb_iterative", serverLabel: "iterative", model: "iterative, one connection at a time",
             options: options)
         do {
             while true {
                 // Blocks until a client connects; the next one is not accepted until this one is done.
-                let connection = try BlockingConnection.accept(from: server)
+                let connection = try server.nextConnection()
                 try BlockingConnection.serve(connection, metrics: server.metrics, logger: server.logger)
             }
         } catch let stop as StopRequested {

@@ -36,86 +36,38 @@ struct SelectChat: ParsableCommand {
 
     func run() throws {
         let server = try ServerStartup.start(
-            name: "select_chat", server: "select_chat", model: "chat on select(), one thread",
+            name: "select_chat", serverLabel: "select_chat", model: "chat on select(), one thread",
             options: options, style: .eventLoop)
         let (listener, stop) = (server.listener.descriptor, server.stopDescriptor)
-        let (metrics, logger) = (server.metrics, server.logger)
-        let turns = metrics.makeEventLoopIterationHistogram()
+        let turns = server.metrics.makeEventLoopIterationHistogram()
         var room = ChatRoom(outboxLimit: chat.clientBufferBytes)
-        var scratch = [UInt8](repeating: 0, count: 16 * 1024)
+        var sockets = ChatSockets(metrics: server.metrics, logger: server.logger)
         let serverFull = ChatMessages.serverFull(descriptorLimit: DescriptorSet.capacity)
-        /// While set, the listener is not watched: see backOff.
+        /// While set, the listener is not watched: see acceptClients.
         var acceptResumes: UInt64?
-
-        /// The room's write: send() takes what fits in the socket's buffer and never blocks.
-        func send(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Int? {
-            switch try? Socket.write(descriptor, bytes) {
-            case .done(let count):
-                metrics.bytesSent(count)
-                return count
-            case .wouldBlock: return 0  // the buffer is full: write again when the socket is writable
-            case nil: return nil  // reset, broken pipe
-            }
-        }
 
         /// The listener is readable: take the waiting connections, a few per turn, so that a
         /// flood of connections cannot starve the clients already in.
-        func acceptClients() throws {
+        func acceptClients() throws(StopRequested) {
             for _ in 0..<64 {
-                let accepted: AcceptResult
-                do {
-                    accepted = try Socket.accept(listener, nonBlocking: true)
-                } catch let error as SystemError {
-                    backOff(error)
-                    return
-                }
-                switch accepted {
+                switch try server.accept(from: server.listener) {
                 case .connection(let descriptor):
                     // The lesson: select() cannot watch a descriptor at or past FD_SETSIZE (FD_SET
                     // would write past the bitmap). Say why, close it, and serve the others.
                     guard descriptor < DescriptorSet.capacity else {
-                        _ = serverFull.withUnsafeBytes { send(descriptor, $0) }
-                        Socket.close(descriptor)
-                        server.refusals.refused(PastFDSetSize(descriptor: descriptor))
+                        _ = serverFull.withUnsafeBytes { sockets.send(descriptor, $0) }
+                        server.refuse(descriptor, because: PastFDSetSize(descriptor: descriptor))
                         continue
                     }
-                    try? Socket.setNoDelay(descriptor)
-                    metrics.connectionAccepted()
-                    let id = room.join(descriptor, send: send)
-                    logger.debug("\(ChatMessages.name(id)) joined on descriptor \(descriptor)")
-                case .rejected(let error):
-                    server.refusals.refused(error)  // out of descriptors: closed at once
-                case .exhausted(let error):
-                    backOff(error)
+                    sockets.join(descriptor, &room)
+                case .nothingWaiting:
                     return
-                case .wouldBlock:
+                case .backOff(let until):
+                    // The listener stays readable, so select() would return at once, turn after
+                    // turn: leave it out of the set until then.
+                    acceptResumes = until
                     return
                 }
-            }
-        }
-
-        /// Out of descriptors with none to spare, or accept failing: the waiting connections
-        /// stay in the backlog and the listener stays readable, so select() would return at once,
-        /// turn after turn. Leave the listener out of the set for a short while instead.
-        func backOff(_ error: any Error) {
-            server.refusals.backingOff(error)
-            acceptResumes = SystemClock.now() + Socket.exhaustedRetryMilliseconds * 1_000_000
-        }
-
-        /// A client's socket is readable: one read per turn, so every client gets its turn.
-        func readFrom(_ descriptor: Int32) {
-            switch scratch.withUnsafeMutableBytes({ try? Socket.read(descriptor, into: $0) }) {
-            case .done(0)?:
-                room.endOfInput(descriptor, send: send)  // it shut down its side: it leaves
-            case .done(let count)?:
-                metrics.bytesReceived(count)
-                scratch.withUnsafeBytes {
-                    room.received(UnsafeRawBufferPointer(rebasing: $0[..<count]), from: descriptor, send: send)
-                }
-            case .wouldBlock?:
-                break
-            case nil:
-                room.failed(descriptor, send: send)
             }
         }
 
@@ -123,13 +75,9 @@ struct SelectChat: ParsableCommand {
         /// would block wait for writability), then closes the sockets of those who left.
         func finishTurn() {
             while let descriptor = room.nextQueued() {
-                room.flush(descriptor, send: send)
+                room.flush(descriptor, send: sockets.send)
             }
-            while let gone = room.nextDeparture() {
-                Socket.close(gone.descriptor)
-                metrics.connectionClosed()
-                logger.debug("\(ChatMessages.name(gone.id)) is gone (\(gone.reason))")
-            }
+            sockets.closeDepartures(&room)
         }
 
         var readable = DescriptorSet()
@@ -163,8 +111,8 @@ struct SelectChat: ParsableCommand {
                 if readable.contains(listener) { try acceptClients() }
                 // It says how many are ready, not which: scan every descriptor watched.
                 for descriptor in 0...highest where descriptor != listener && descriptor != stop {
-                    if readable.contains(descriptor) { readFrom(descriptor) }
-                    if writable.contains(descriptor) { room.flush(descriptor, send: send) }
+                    if readable.contains(descriptor) { sockets.read(descriptor, into: &room) }
+                    if writable.contains(descriptor) { room.flush(descriptor, send: sockets.send) }
                 }
                 finishTurn()
                 turns.record(.nanoseconds(Int64(SystemClock.now() - turnStarted)))
@@ -173,12 +121,6 @@ struct SelectChat: ParsableCommand {
             ServerStartup.exit(server, stopped)
         }
     }
-}
-
-/// Why a connection was refused: select() cannot watch its descriptor.
-struct PastFDSetSize: Error, CustomStringConvertible {
-    let descriptor: Int32
-    var description: String { "refused descriptor \(descriptor): select() watches only those below FD_SETSIZE" }
 }
 
 SelectChat.main()

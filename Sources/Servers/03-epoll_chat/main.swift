@@ -34,92 +34,44 @@ struct EpollChat: ParsableCommand {
 
     func run() throws {
         let server = try ServerStartup.start(
-            name: "epoll_chat", server: "epoll_chat", model: "chat on epoll, one thread",
+            name: "epoll_chat", serverLabel: "epoll_chat", model: "chat on epoll, one thread",
             options: options, style: .eventLoop)
         let (listener, stop) = (server.listener.descriptor, server.stopDescriptor)
-        let (metrics, logger) = (server.metrics, server.logger)
-        let turns = metrics.makeEventLoopIterationHistogram()
+        let turns = server.metrics.makeEventLoopIterationHistogram()
         var room = ChatRoom(outboxLimit: chat.clientBufferBytes)
-        var scratch = [UInt8](repeating: 0, count: 16 * 1024)
+        var sockets = ChatSockets(metrics: server.metrics, logger: server.logger)
         // epoll remembers what it watches: the listener and the stop signal, once.
         let epoll = try Epoll(capacity: 1024)
         try epoll.add(listener, .input, token: UInt64(listener))
         try epoll.add(stop, .input, token: UInt64(stop))
         var watching: [Int32: Epoll.Events] = [:]
-        /// While set, the listener is not watched: see backOff.
+        /// While set, the listener is not watched: see acceptClients.
         var acceptResumes: UInt64?
-
-        /// The room's write: send() takes what fits in the socket's buffer and never blocks.
-        func send(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Int? {
-            switch try? Socket.write(descriptor, bytes) {
-            case .done(let count):
-                metrics.bytesSent(count)
-                return count
-            case .wouldBlock: return 0  // the buffer is full: write again when the socket is writable
-            case nil: return nil  // reset, broken pipe
-            }
-        }
 
         /// The listener is readable: take the waiting connections, a few per turn, so that a
         /// flood of connections cannot starve the clients already in.
-        func acceptClients() throws {
+        func acceptClients() throws(StopRequested) {
             for _ in 0..<64 {
-                let accepted: AcceptResult
-                do {
-                    accepted = try Socket.accept(listener, nonBlocking: true)
-                } catch let error as SystemError {
-                    backOff(error)
-                    return
-                }
-                switch accepted {
+                switch try server.accept(from: server.listener) {
                 case .connection(let descriptor):
                     // Told once, watched from now on: no limit on the descriptor's number.
                     do {
                         try epoll.add(descriptor, .input, token: UInt64(descriptor))
-                        watching[descriptor] = .input
                     } catch {
-                        Socket.close(descriptor)
-                        server.refusals.refused(error)
+                        server.refuse(descriptor, because: error)
                         continue
                     }
-                    try? Socket.setNoDelay(descriptor)
-                    metrics.connectionAccepted()
-                    let id = room.join(descriptor, send: send)
-                    logger.debug("\(ChatMessages.name(id)) joined on descriptor \(descriptor)")
-                case .rejected(let error):
-                    server.refusals.refused(error)  // out of descriptors: closed at once
-                case .exhausted(let error):
-                    backOff(error)
+                    watching[descriptor] = .input
+                    sockets.join(descriptor, &room)
+                case .nothingWaiting:
                     return
-                case .wouldBlock:
+                case .backOff(let until):
+                    // The listener stays readable, so level-triggered epoll would return it at
+                    // once, turn after turn: stop watching it until then.
+                    try? epoll.modify(listener, [], token: UInt64(listener))
+                    acceptResumes = until
                     return
                 }
-            }
-        }
-
-        /// Out of descriptors with none to spare, or accept failing: the waiting connections
-        /// stay in the backlog and the listener stays readable, so level-triggered epoll would
-        /// return it at once, turn after turn. Stop watching it for a short while instead.
-        func backOff(_ error: any Error) {
-            server.refusals.backingOff(error)
-            try? epoll.modify(listener, [], token: UInt64(listener))
-            acceptResumes = SystemClock.now() + Socket.exhaustedRetryMilliseconds * 1_000_000
-        }
-
-        /// A client's socket is readable: one read per turn, so every client gets its turn.
-        func readFrom(_ descriptor: Int32) {
-            switch scratch.withUnsafeMutableBytes({ try? Socket.read(descriptor, into: $0) }) {
-            case .done(0)?:
-                room.endOfInput(descriptor, send: send)  // it shut down its side: it leaves
-            case .done(let count)?:
-                metrics.bytesReceived(count)
-                scratch.withUnsafeBytes {
-                    room.received(UnsafeRawBufferPointer(rebasing: $0[..<count]), from: descriptor, send: send)
-                }
-            case .wouldBlock?:
-                break
-            case nil:
-                room.failed(descriptor, send: send)
             }
         }
 
@@ -134,7 +86,7 @@ struct EpollChat: ParsableCommand {
                 try epoll.modify(descriptor, wanted, token: UInt64(descriptor))
                 watching[descriptor] = wanted
             } catch {
-                room.failed(descriptor, send: send)
+                room.failed(descriptor, send: sockets.send)
             }
         }
 
@@ -142,15 +94,11 @@ struct EpollChat: ParsableCommand {
         /// would block wait for writability), then closes the sockets of those who left.
         func finishTurn() {
             while let descriptor = room.nextQueued() {
-                room.flush(descriptor, send: send)
+                room.flush(descriptor, send: sockets.send)
                 watch(descriptor)
             }
-            while let gone = room.nextDeparture() {
-                Socket.close(gone.descriptor)  // closing it also removes it from the epoll set
-                watching[gone.descriptor] = nil
-                metrics.connectionClosed()
-                logger.debug("\(ChatMessages.name(gone.id)) is gone (\(gone.reason))")
-            }
+            // closing a socket also removes it from the epoll set
+            sockets.closeDepartures(&room) { watching[$0] = nil }
         }
 
         do {
@@ -172,9 +120,9 @@ struct EpollChat: ParsableCommand {
                         continue
                     }
                     // a hang-up or an error is found out by reading: end of input, or the error
-                    if !events.isDisjoint(with: [.input, .hangUp, .error]) { readFrom(descriptor) }
+                    if !events.isDisjoint(with: [.input, .hangUp, .error]) { sockets.read(descriptor, into: &room) }
                     if events.contains(.output) {
-                        room.flush(descriptor, send: send)
+                        room.flush(descriptor, send: sockets.send)
                         watch(descriptor)
                     }
                 }

@@ -1,7 +1,15 @@
-// dumb_multithreaded: a dedicated thread per connection, each with blocking I/O.
-// Nobody waits for anybody any more, but every client costs a thread: a stack, a kernel
-// task, context switches. Run thousands of clients and watch threads, memory and %sys climb.
+// dumb_multithreaded: a dedicated thread per connection. The main thread only accepts; each
+// connection gets a new thread that serves it with dumb_iterative's BlockingConnection, the
+// very same blocking loop, for as long as the client stays.
+//
+// The lesson: nobody waits for anybody any more (a WAIT, a slow reader or a slow sender
+// blocks only its own thread), but every client costs a thread: a stack (8 MiB reserved,
+// the pages it touches charged), a kernel task to schedule, context switches. Run thousands
+// of clients and watch threads, memory and %sys climb; under a memory limit, thread
+// creation fails and connections are refused, or the kernel's OOM killer ends the process.
 import ArgumentParser
+import DumbBlockingConnection
+import DumbCommandLine
 import DumbServerKit
 import DumbSystem
 
@@ -10,11 +18,8 @@ struct DumbMultithreaded: ParsableCommand {
         commandName: "dumb_multithreaded",
         abstract: "The DUMB protocol with one thread per connection (blocking I/O).",
         discussion: """
-            Demonstrates thread-per-connection: a WAIT, a slow reader or a slow sender no \
-            longer blocks the others, but the thread count follows the connection count, and \
-            with it memory, context switches and system CPU time. --stack-size shows what a \
-            thread's stack costs; under a memory limit, thread creation fails and connections \
-            are refused (logged, and counted in dumb_connections_rejected_total).
+            Under a memory limit, threads that cannot start are refused connections (logged, \
+            and counted in dumb_connections_rejected_total); --stack-size shows what a stack costs.
 
             Examples:
               taskset -c 0 dumb_multithreaded
@@ -47,22 +52,20 @@ struct DumbMultithreaded: ParsableCommand {
     func run() throws {
         let stackBytes = requestedStackSize.flatMap(ByteSize.parse)
         let server = try ServerStartup.start(
-            name: "dumb_multithreaded", server: "multithreaded", model: "thread per connection",
+            name: "dumb_multithreaded", serverLabel: "multithreaded", model: "thread per connection",
             options: options)
         server.logger.info(
             "each connection gets a thread with a \(ByteSize.describe(stackBytes ?? Threads.defaultStackSize)) stack")
         do {
             while true {
-                let connection = try BlockingConnection.accept(from: server)
+                let connection = try server.nextConnection()
                 do {
                     // The lesson: one thread per client, for as long as the client stays.
                     try Threads.start(stackSize: stackBytes) {
                         try? BlockingConnection.serve(connection, metrics: server.metrics, logger: server.logger)
                     }
                 } catch {
-                    // Out of memory or over the thread limit: this client cannot be served.
-                    Socket.close(connection)
-                    server.refusals.refused(error)
+                    server.refuse(connection, because: error)  // out of memory, or over the thread limit
                 }
             }
         } catch let stop as StopRequested {

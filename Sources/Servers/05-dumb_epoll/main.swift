@@ -1,8 +1,14 @@
 // dumb_epoll: one thread, one epoll instance, non-blocking sockets. The thread sleeps in
-// epoll_wait until sockets are ready, serves each as far as it goes without blocking, and
-// sleeps again: ten thousand idle clients cost ten thousand small buffers, not threads.
-// The price: all work runs on that thread, so one long BURN stalls every other client.
-// The loop itself is in EventLoop/EventLoop.swift (a library: dumb_epoll_workers runs it too).
+// epoll_wait until sockets are ready, serves each as far as it goes without blocking
+// (NonBlockingConnection), and sleeps again: ten thousand idle clients cost ten thousand
+// small buffers, not threads. A WAIT is a timer on a heap whose earliest deadline bounds
+// epoll_wait's sleep (TimerHeap); a STREAM is produced as the socket drains, through a
+// bounded buffer. The loop itself is EventLoop/EventLoop.swift, a library of this folder
+// that dumb_epoll_workers runs too.
+//
+// The lesson it keeps: all work runs on that one thread. While one client BURNs, no byte is
+// read or written, no connection accepted, no WAIT finished, not even a PING answered.
+// (dumb_epoll_workers runs a loop per CPU; dumb_reactor moves BURN off the loop.)
 import ArgumentParser
 import DumbEpollLoop
 import DumbServerKit
@@ -12,16 +18,6 @@ struct DumbEpoll: ParsableCommand {
         commandName: "dumb_epoll",
         abstract: "The DUMB protocol on one thread: one epoll event loop, non-blocking sockets.",
         discussion: """
-            Demonstrates the event loop: a WAIT, a slow reader or a slow sender no longer \
-            blocks the others, and thousands of idle connections cost no threads. A WAIT is a \
-            timer (the earliest deadline bounds epoll_wait's sleep), and a STREAM is produced \
-            as the socket drains, through a bounded buffer.
-
-            The lesson it keeps: BURN runs on the loop's only thread. While one client burns, \
-            every other client waits: no byte is read or written, no connection accepted, no \
-            WAIT finished, not even a PING answered until the BURN is done. (dumb_epoll_workers \
-            runs a loop per CPU; dumb_reactor moves BURN off the loop.)
-
             Examples:
               taskset -c 0 dumb_epoll                    # one CPU serves 10,000 clients
               echo "WAIT 5000" | nc -N 127.0.0.1 8090 &
@@ -35,10 +31,10 @@ struct DumbEpoll: ParsableCommand {
 
     func run() throws {
         let server = try ServerStartup.start(
-            name: "dumb_epoll", server: "epoll", model: "one thread, one epoll event loop",
+            name: "dumb_epoll", serverLabel: "epoll", model: "one thread, one epoll event loop",
             options: options, style: .eventLoop)
         let loop = try EventLoop(
-            server: server, listener: server.listener.descriptor, metrics: server.metrics,
+            server: server, listener: server.listener, metrics: server.metrics,
             iterationSeconds: server.metrics.makeEventLoopIterationHistogram(), stopDescriptor: server.stopDescriptor)
         try loop.run()
     }

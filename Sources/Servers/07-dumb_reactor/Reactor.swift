@@ -1,33 +1,12 @@
+import DumbEpollLoop
 import DumbPoller
 import DumbSystem
-import HeapModule
-
-/// An event handler, as the Reactor pattern names it: it owns one handle (a descriptor) and
-/// reacts when the reactor says the handle is ready. It never waits: it does what it can
-/// and tells the reactor, through ``Reactor/setInterest(_:_:)``, what to wait for next.
-protocol EventHandler: AnyObject {
-    /// The handle this handler owns.
-    var descriptor: Int32 { get }
-    /// The handle is readable: data, a connection to accept, end of input, or an error.
-    func handleRead()
-    /// The handle is writable: room in the send buffer, or an error.
-    func handleWrite()
-    /// The handle failed (the peer reset the connection) while the handler waited for
-    /// neither reading nor writing, e.g. for a timer. A handler that ever sets an empty
-    /// interest must deregister here, or the failure comes back on every turn.
-    func handleFailure()
-}
-
-extension EventHandler {
-    func handleWrite() {}
-    func handleFailure() {}
-}
 
 /// The Reactor (D. C. Schmidt, "Reactor: an object behavioral pattern for demultiplexing and
 /// dispatching handles for synchronous events", 1995): handlers register their handle and
 /// what they are interested in; the reactor waits on all handles at once through a
 /// ``Poller``, and dispatches each ready one to its handler. Timers are its other source of
-/// events: the nearest one sets the poll's timeout.
+/// events, in dumb_epoll's ``TimerHeap``: the nearest one sets the poll's timeout.
 ///
 /// Everything here runs on one thread, the one that calls ``run(afterEachTurn:)``: handlers
 /// need no locks, and a handler that blocks or computes for long stalls all of them.
@@ -50,15 +29,9 @@ final class Reactor {
     private var nextToken: Token = 1
     private var ready: [PollerEvent] = []
 
-    private struct Deadline: Comparable {
-        let nanoseconds: UInt64
-        let timer: TimerID  // the earlier timer first on a tie
-        static func < (a: Deadline, b: Deadline) -> Bool { (a.nanoseconds, a.timer) < (b.nanoseconds, b.timer) }
-    }
-    private var deadlines = Heap<Deadline>()
-    /// The timers still to fire; a cancelled timer leaves its deadline in the heap until it
-    /// comes up or the heap is rebuilt, which is cheaper than searching the heap.
-    private var timers: [TimerID: () -> Void] = [:]
+    /// The timers under way, by number, and what each does when it fires.
+    private var timers = TimerHeap<TimerID>()
+    private var actions: [TimerID: () -> Void] = [:]
     private var nextTimer: TimerID = 1
 
     init(poller: any Poller, scratchSize: Int) {
@@ -96,36 +69,27 @@ final class Reactor {
 
     /// Runs `action` on the reactor thread `milliseconds` from now.
     func schedule(afterMilliseconds milliseconds: UInt64, _ action: @escaping () -> Void) -> TimerID {
+        schedule(at: SystemClock.deadline(afterMilliseconds: milliseconds, from: SystemClock.now()), action)
+    }
+
+    /// Runs `action` on the reactor thread once ``SystemClock/now()`` reaches `deadline`.
+    func schedule(at deadline: UInt64, _ action: @escaping () -> Void) -> TimerID {
         let timer = nextTimer
         nextTimer += 1
-        timers[timer] = action
-        deadlines.insert(Deadline(nanoseconds: SystemClock.now() + milliseconds * 1_000_000, timer: timer))
+        actions[timer] = action
+        timers.add(timer, deadline: deadline)
         return timer
     }
 
     func cancel(_ timer: TimerID) {
-        timers[timer] = nil
-        // cancelled deadlines may make up at most half the heap: a client that starts and
-        // abandons WAIT 600000 in a loop cannot grow it without bound
-        if deadlines.count > 64 && deadlines.count > 2 * timers.count {
-            deadlines = Heap(deadlines.unordered.filter { timers[$0.timer] != nil })
-        }
-    }
-
-    /// How long the poll may wait: until the nearest timer (rounded up, so the loop does not
-    /// wake a little early and spin), or forever.
-    private func pollTimeout() -> Int32 {
-        guard let nearest = deadlines.min else { return -1 }
-        let now = SystemClock.now()
-        guard nearest.nanoseconds > now else { return 0 }
-        return Int32(clamping: (nearest.nanoseconds - now + 999_999) / 1_000_000)
+        actions[timer] = nil
+        timers.cancel(timer)
     }
 
     private func fireExpiredTimers() {
         let now = SystemClock.now()
-        while let nearest = deadlines.min, nearest.nanoseconds <= now {
-            deadlines.removeMin()
-            timers.removeValue(forKey: nearest.timer)?()
+        while let timer = timers.popDue(now: now) {
+            actions.removeValue(forKey: timer)?()
         }
     }
 
@@ -137,7 +101,7 @@ final class Reactor {
     /// - Parameter afterEachTurn: told how long each turn's dispatching took, in nanoseconds.
     func run(afterEachTurn: (UInt64) -> Void) throws -> Never {
         while true {
-            try poller.poll(timeoutMilliseconds: pollTimeout(), into: &ready)
+            try poller.poll(timeoutMilliseconds: timers.timeoutMilliseconds(now: SystemClock.now()), into: &ready)
             let turnStarted = SystemClock.now()
             for event in ready {
                 // the registration is looked up again before each call: the handler may have

@@ -1,8 +1,15 @@
 // dumb_reactor: the Reactor pattern. One thread waits on every handle at once (a Poller:
-// epoll, or poll) and dispatches each ready one to the event handler registered for it.
-// CPU-heavy BURNs go to a fixed pool of threads and come back through an eventfd, so the
-// reactor never stalls on CPU work: a PING is answered during any BURN (dumb_epoll stalls).
+// epoll, or poll, in Poller/) and dispatches each ready one to the event handler registered
+// for it: the Acceptor for the listener, a ConnectionHandler per client, the BurnDispatcher
+// for the pool's eventfd, the StopHandler for the stop signal. Handlers never block and never
+// wait: each does what it can and tells the Reactor what it waits for next.
+//
+// The lesson beyond dumb_epoll: CPU work is an event too. A BURN goes to a fixed pool of
+// threads (BurnPool) and its result comes back through an eventfd the reactor watches like a
+// socket, so the reactor thread never computes: a PING is answered during any BURN, and the
+// threads stay a handful whatever the connections.
 import ArgumentParser
+import DumbCommandLine
 import DumbPoller
 import DumbServerKit
 import DumbSystem
@@ -12,14 +19,8 @@ struct DumbReactor: ParsableCommand {
         commandName: "dumb_reactor",
         abstract: "The DUMB protocol on a reactor (event handlers over epoll) with a BURN thread pool.",
         discussion: """
-            Demonstrates the Reactor pattern: one thread demultiplexes readiness and timers and \
-            dispatches each event to a registered handler (the listener's, each connection's, \
-            the BURN pool's eventfd, the stop signal's). Handlers never block: WAIT is a timer, \
-            STREAM follows the socket's room, and BURN runs on --burn-threads worker threads \
-            whose results come back through an eventfd. So, unlike dumb_epoll, a long BURN \
-            delays no other client; the threads stay few whatever the connections. When every \
-            worker is busy, BURNs queue (at most 4 per worker in the pool, then in the reactor, \
-            first come first served); nothing is refused.
+            When every worker is busy, BURNs queue (at most 4 per worker in the pool, then in \
+            the reactor, first come first served); nothing is refused.
 
             Examples:
               taskset -c 0,1 dumb_reactor
@@ -32,12 +33,11 @@ struct DumbReactor: ParsableCommand {
 
     @OptionGroup var options: ServerOptions
 
-    @Option(
-        name: .customLong("burn-threads"),
-        help: ArgumentHelp(
-            "Threads that compute BURNs, 1 to \(Self.maxBurnThreads) (default: the CPUs this process may use). (env: DUMB_BURN_THREADS)",
-            valueName: "count"))
-    var burnThreads: Int = EnvironmentDefault.integer("DUMB_BURN_THREADS") ?? CPUAffinity.allowedCPUCount()
+    static let burnThreadCount = CPUCountOption(
+        name: "burn-threads", variable: "DUMB_BURN_THREADS", counts: "Threads that compute BURNs", maximum: 256)
+
+    @Option(name: .customLong("burn-threads"), help: Self.burnThreadCount.help)
+    var burnThreads: Int?
 
     @Option(
         help: ArgumentHelp(
@@ -45,28 +45,27 @@ struct DumbReactor: ParsableCommand {
             valueName: "backend"))
     var poller: String = EnvironmentDefault.string("DUMB_POLLER") ?? PollerBackend.epoll.rawValue
 
-    static let maxBurnThreads = 256
-
     func validate() throws {
-        try EnvironmentDefault.checkIntegers(["DUMB_BURN_THREADS"])
-        guard (1...Self.maxBurnThreads).contains(burnThreads) else {
-            throw ValidationError(
-                "--burn-threads \(burnThreads) is out of range: give 1 to \(Self.maxBurnThreads) (the CPUs you have is a good start)."
-            )
-        }
-        guard PollerBackend(rawValue: poller) != nil else {
+        _ = try Self.burnThreadCount.resolve(burnThreads)
+        _ = try pollerBackend()
+    }
+
+    func pollerBackend() throws -> PollerBackend {
+        guard let backend = PollerBackend(rawValue: poller) else {
             throw ValidationError("--poller \(poller) is not a backend: use epoll or poll.")
         }
+        return backend
     }
 
     func run() throws {
         let server = try ServerStartup.start(
-            name: "dumb_reactor", server: "reactor", model: "reactor, BURN on a thread pool",
+            name: "dumb_reactor", serverLabel: "reactor", model: "reactor, BURN on a thread pool",
             options: options, style: .eventLoop)
         let metrics = server.metrics.worker(0)  // the reactor thread is the one event loop
         let turns = server.metrics.makeEventLoopIterationHistogram()
 
-        let reactor = Reactor(poller: try PollerBackend(rawValue: poller)!.make(), scratchSize: 64 * 1024)
+        let burnThreads = try Self.burnThreadCount.resolve(burnThreads)
+        let reactor = Reactor(poller: try pollerBackend().make(), scratchSize: 64 * 1024)
         let pool = try BurnPool(threadCount: burnThreads)
         try pool.start()  // after ServerStartup.start: the threads get no capabilities
         let burns = BurnDispatcher(pool: pool, capacity: 4 * burnThreads)

@@ -3,18 +3,19 @@ import DumbProtocol
 import DumbSystem
 import Logging
 
-/// One connection as a coroutine: the same straight-line loop as `BlockingConnection` (read
-/// a line, answer it, repeat), with `await` where that one blocks. Where a blocking read
-/// would put the thread to sleep, this coroutine parks on the ``IOLoop`` and its thread goes
-/// on to run other coroutines; a WAIT is a `Task.sleep`, which holds no thread either.
+/// One connection as a coroutine, as dumb_coro serves it: read a line, answer it, repeat.
+/// Where the connection cannot go on (no bytes yet, the send buffer full, a WAIT), the
+/// coroutine suspends: it parks on the ``IOLoop`` or on a timer, and its thread goes on to
+/// run other coroutines.
 ///
-/// The threads are shared, cooperatively: a coroutine keeps its thread until it suspends.
-/// So a long BURN yields every ``burnSlice`` iterations, and a client that streams or
-/// pipelines fast yields every ``byteBudget`` bytes; otherwise a few busy clients would
-/// hold every pool thread and starve the rest.
+/// So a client holds a little memory, not a thread, while it waits. But the threads are
+/// shared, cooperatively: a coroutine keeps its thread until it suspends, so a long BURN
+/// yields every ``burnSlice`` iterations and a fast client every ``byteBudget`` bytes, or a
+/// few busy clients would hold every thread. dumb_iterative's `BlockingConnection` is this
+/// same loop, blocking where this one awaits.
 enum CoroutineConnection {
-    /// Bytes read at once, into a buffer that exists only during the read: a parked
-    /// coroutine holds no buffer.
+    /// Bytes read at once, into a buffer on the thread's stack during the read only: a
+    /// parked coroutine holds none.
     static let readBufferSize = 16 * 1024
     /// BURN iterations between yields (about a millisecond of CPU in a release build).
     static let burnSlice: UInt64 = 1 << 20
@@ -23,7 +24,7 @@ enum CoroutineConnection {
 
     /// Serves `descriptor` until the peer is done, then closes it. Errors of the connection
     /// (reset, broken pipe) end it and are logged.
-    static func serve(_ descriptor: Int32, io: IOLoop, metrics: WorkerMetrics, logger: Logger) async {
+    static func serve(_ descriptor: Int32, io: IOLoop, metrics: any ConnectionMetrics, logger: Logger) async {
         metrics.connectionAccepted()
         defer {
             Socket.close(descriptor)
@@ -41,14 +42,13 @@ enum CoroutineConnection {
                 switch session.nextStep() {
                 case .read:
                     switch try read(descriptor, into: &session) {
-                    case .wouldBlock: try await io.readable(descriptor)  // parks the coroutine, not the thread
+                    case .wouldBlock: try await io.readable(descriptor)  // the coroutine parks, not the thread
                     case .done(0): session.receivedEndOfInput()
                     case .done(let count): moved += count
                     }
                 case .write:
                     switch try session.output.withReadableBytes({ try Socket.write(descriptor, $0) }) {
-                    case .wouldBlock:
-                        try await io.writable(descriptor)
+                    case .wouldBlock: try await io.writable(descriptor)
                     case .done(let count):
                         session.wrote(count)
                         moved += count
@@ -73,9 +73,7 @@ enum CoroutineConnection {
     }
 
     /// One read, handed to the session. Synchronous on purpose: its buffer lives on the
-    /// thread's stack for the call only, so a parked coroutine holds none. (Called in the
-    /// async function itself, withUnsafeTemporaryAllocation corrupted the coroutine's
-    /// variables under 400 connections in a debug build, Swift 6.3.1.)
+    /// thread's stack for this call only, not in the coroutine's frame.
     private static func read(_ descriptor: Int32, into session: inout ConnectionSession) throws -> IOResult<Int> {
         try withUnsafeTemporaryAllocation(byteCount: readBufferSize, alignment: 1) { buffer in
             let result = try Socket.read(descriptor, into: buffer)

@@ -1,8 +1,13 @@
-// dumb_coro: coroutines, as Swift async/await. Each connection is one task written as
-// straight-line code (read a line, answer it, repeat), like the thread-per-connection server;
-// where it would block it suspends, and one epoll thread resumes it when its socket is ready.
-// Thousands of connections, a handful of threads: the pool's (one per CPU), the I/O thread
-// and the metrics endpoint's.
+// dumb_coro: coroutines, as Swift async/await. Each connection is one task running
+// CoroutineConnection, the thread-per-connection server's straight-line loop (read a line,
+// answer it, repeat) with `await` where that one blocks: `diff` it with
+// ../01-dumb_iterative/BlockingConnection/BlockingConnection.swift. Where it would block, the
+// task suspends; the main thread waits in epoll (IOLoop) and resumes it when its socket is
+// ready, on Swift's cooperative pool (one thread per CPU). WAIT is Task.sleep.
+//
+// The lesson: the code of a thread per connection at the cost of an event loop. Thousands of
+// connections, a handful of threads; but the threads are shared cooperatively, so a long BURN
+// must yield now and then for the others to be served.
 import ArgumentParser
 import DumbServerKit
 import DumbSystem
@@ -12,13 +17,6 @@ struct DumbCoro: ParsableCommand {
         commandName: "dumb_coro",
         abstract: "The DUMB protocol with a coroutine (Swift task) per connection over an epoll I/O thread.",
         discussion: """
-            Demonstrates coroutines: each connection's code reads like dumb_multithreaded's, one \
-            request after another, but a coroutine that would block suspends instead, and costs \
-            a little memory rather than a thread. Swift's cooperative pool (one thread per CPU \
-            this process may use) runs the coroutines; the main thread waits in epoll_wait and \
-            resumes those whose sockets became ready. WAIT is Task.sleep. A long BURN yields its \
-            thread now and then, so other clients are served while it runs.
-
             Examples:
               taskset -c 0,1 dumb_coro
               echo "BURN 1000000000" | nc -N 127.0.0.1 8090 &
@@ -30,7 +28,7 @@ struct DumbCoro: ParsableCommand {
 
     func run() throws {
         let server = try ServerStartup.start(
-            name: "dumb_coro", server: "coro", model: "coroutines (async/await) over an epoll thread",
+            name: "dumb_coro", serverLabel: "coro", model: "coroutines (async/await) over an epoll thread",
             options: options, style: .eventLoop)
         let turns = server.metrics.makeEventLoopIterationHistogram()
         let epoll = try Epoll()
@@ -38,7 +36,7 @@ struct DumbCoro: ParsableCommand {
 
         // The first task, only now: the cooperative pool's threads are created for it, after
         // ServerStartup.start dropped the capabilities they inherit.
-        Task.detached { await acceptConnections(server: server, io: io) }
+        Task.detached { await Acceptor.run(server: server, io: io) }
         server.logger.info("coroutines on the cooperative pool, I/O on the main thread's epoll")
         do {
             try io.run(epoll: epoll, stopDescriptor: server.stopDescriptor) { nanoseconds in

@@ -4,6 +4,7 @@
 // decoder and a request handler, and back-pressure keeps every buffer bounded.
 import ArgumentParser
 import Dispatch
+import DumbCommandLine
 import DumbMetrics
 import DumbServerKit
 import DumbSystem
@@ -17,12 +18,8 @@ struct DumbNIO: ParsableCommand {
         commandName: "dumb_nio",
         abstract: "The DUMB protocol on SwiftNIO: event loops, channel pipelines, back-pressure.",
         discussion: """
-            The reference for the hand-written servers: what a production library does with \
-            the same protocol. A MultiThreadedEventLoopGroup runs one event loop per CPU the \
-            process may run on (--threads overrides); each connection lives on one loop, where \
-            a ByteToMessageDecoder frames its lines and a handler serves them in order. WAIT is \
-            a timer on the loop, a long BURN runs on a thread pool of as many threads, STREAM \
-            is written as the socket drains, and a client that does not read stops being read.
+            --threads sets the event loops and the BURN pool (BURNs over 10,000 iterations \
+            run there).
 
             Examples:
               dumb_nio                                # 127.0.0.1:8090, metrics on :8091
@@ -34,30 +31,23 @@ struct DumbNIO: ParsableCommand {
 
     @OptionGroup var options: ServerOptions
 
-    @Option(
-        help: ArgumentHelp(
-            "Event loops, one thread each, and as many BURN threads (default: the CPUs the process may run on). (env: DUMB_THREADS)",
-            valueName: "count"))
-    var threads: Int?
+    static let threadCount = CPUCountOption(
+        name: "threads", variable: "DUMB_THREADS", counts: "Event loops, one thread each, and as many BURN threads",
+        maximum: 256)
 
-    /// The option, or DUMB_THREADS when the option is not given.
-    var requestedThreads: Int? { threads ?? EnvironmentDefault.integer("DUMB_THREADS") }
+    @Option(help: Self.threadCount.help) var threads: Int?
 
     func validate() throws {
-        try EnvironmentDefault.checkIntegers(["DUMB_THREADS"])
-        if let threads = requestedThreads, !(1...256).contains(threads) {
-            throw ValidationError(
-                "--threads \(threads) is out of range: give 1 to 256 (default: the CPUs this process may run on).")
-        }
+        _ = try Self.threadCount.resolve(threads)
     }
 
     func run() throws {
         // Binds the socket and drops every capability on this thread, before NIO starts any:
         // threads inherit the capabilities of the thread that creates them.
         let server = try ServerStartup.start(
-            name: "dumb_nio", server: "nio", model: "SwiftNIO event loops", options: options,
+            name: "dumb_nio", serverLabel: "nio", model: "SwiftNIO event loops", options: options,
             style: .eventLoop)
-        let loopCount = requestedThreads ?? CPUAffinity.allowedCPUCount()
+        let loopCount = try Self.threadCount.resolve(threads)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: loopCount)
         let burnPool = NIOThreadPool(numberOfThreads: loopCount)
         burnPool.start()
@@ -89,7 +79,7 @@ struct DumbNIO: ParsableCommand {
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             // One read of at most 16 KiB per readiness event: the decoder parses all of a read at
             // once, so this bounds what a client that pipelines without reading can park here
-            // (measured: ~110 KiB per such client with this, ~500 KiB with NIO's 4 x 64 KiB).
+            // (NIO's default, 4 reads of 64 KiB, lets it park several times as much).
             .childChannelOption(.maxMessagesPerRead, value: 1)
             .childChannelOption(
                 .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 16 * 1024))
@@ -121,59 +111,6 @@ struct DumbNIO: ParsableCommand {
         while true {
             if let stop = StopSignal.pending { return stop }
             _ = poll(&watched, 1, -1)
-        }
-    }
-}
-
-/// Each event loop's share of the metrics (`dumb_worker_*{worker="0"}`, …).
-struct EventLoopMetrics: Sendable {
-    private let loops: [any EventLoop]
-    private let workers: [WorkerMetrics]
-
-    init(group: MultiThreadedEventLoopGroup, metrics: ServerMetrics) {
-        loops = Array(group.makeIterator())
-        workers = loops.indices.map { metrics.worker($0) }
-    }
-
-    func worker(for loop: any EventLoop) -> WorkerMetrics {
-        workers[loops.firstIndex { $0 === loop } ?? 0]
-    }
-}
-
-/// Stops accepting for a while when accept fails for want of descriptors or memory: the
-/// connection stays in the backlog, and the listener readable. SwiftNIO's
-/// AcceptBackoffHandler is meant for this, by delaying the server channel's next read(); but
-/// with autoRead on (ServerBootstrap's default), NIO 2.101 issues no read() after a failed
-/// accept, so the channel stays registered and its loop spins on the listener (measured: 0.6 s
-/// of CPU a second, 19,000 log lines a second). This handler turns autoRead off, which takes
-/// the listener out of epoll, and on again after the back-off. Unlike the hand-written
-/// servers, NIO keeps no reserve descriptor: the connections wait in the backlog meanwhile,
-/// none is refused. Other accept errors are logged; connections are not affected.
-final class AcceptBackoff: ChannelInboundHandler {
-    typealias InboundIn = Channel
-    typealias InboundOut = Channel
-    private let refusals: AcceptRefusals
-    private let logger: Logger
-    private var backingOff = false
-
-    init(refusals: AcceptRefusals, logger: Logger) {
-        self.refusals = refusals
-        self.logger = logger
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        guard let code = (error as? IOError)?.errnoCode, [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(code) else {
-            logger.warning("accepting a connection failed: \(error)")
-            return
-        }
-        refusals.backingOff(error)
-        guard !backingOff, let options = context.channel.syncOptions else { return }
-        backingOff = true
-        try? options.setOption(.autoRead, value: false)
-        let retry = TimeAmount.milliseconds(Int64(Socket.exhaustedRetryMilliseconds))
-        context.eventLoop.assumeIsolated().scheduleTask(in: retry) { [self] in
-            backingOff = false
-            try? options.setOption(.autoRead, value: true)
         }
     }
 }

@@ -1,5 +1,6 @@
 // dumb_epoll's event loop, in a library of its own so that dumb_epoll_workers runs the very
-// same loop, one per CPU. The loop is dumb_epoll's lesson: read it with its main.swift.
+// same loop, one per CPU, and dumb_reactor builds on its NonBlockingConnection and TimerHeap.
+// The loop is dumb_epoll's lesson: read it with its main.swift.
 import DumbMetrics
 import DumbProtocol
 import DumbServerKit
@@ -23,7 +24,7 @@ public final class EventLoop {
     static let burnsPerTurn = 16
 
     let server: RunningServer
-    let listener: Int32
+    let listener: Listener
     /// The server's counters (dumb_epoll), or this loop's share of them (dumb_epoll_workers).
     let metrics: any ConnectionMetrics
     let iterationSeconds: EventLoopIterationHistogram
@@ -34,7 +35,10 @@ public final class EventLoop {
     /// than a timerfd per WAIT: no system calls and no descriptors per WAIT (ten thousand
     /// WAITs would be ten thousand more descriptors), at millisecond resolution, which is
     /// what WAIT <ms> asks for.
-    var timers = WaitTimers()
+    var timers = TimerHeap<Int32>()
+    /// Set while accepting backs off (out of descriptors with none to refuse connections
+    /// with): when to accept again.
+    var acceptResumes: UInt64?
     /// Connections that used their budget with work left. Edge-triggered epoll will not
     /// report them again (nothing changed), so the loop serves them next turn, after the
     /// others: one fast client cannot starve the rest.
@@ -45,7 +49,7 @@ public final class EventLoop {
     /// - Parameter stopDescriptor: the eventfd SIGINT and SIGTERM make readable: given to one
     ///   loop only, the one on the main thread, which ends the process.
     public init(
-        server: RunningServer, listener: Int32, metrics: any ConnectionMetrics,
+        server: RunningServer, listener: Listener, metrics: any ConnectionMetrics,
         iterationSeconds: EventLoopIterationHistogram,
         stopDescriptor: Int32?
     ) throws {
@@ -55,94 +59,80 @@ public final class EventLoop {
         self.iterationSeconds = iterationSeconds
         self.stopDescriptor = stopDescriptor
         epoll = try Epoll(capacity: 1024)
-        try epoll.add(listener, [.input, .edgeTriggered], token: UInt64(listener))
+        try epoll.add(listener.descriptor, [.input, .edgeTriggered], token: UInt64(listener.descriptor))
         if let stopDescriptor { try epoll.add(stopDescriptor, [.input], token: UInt64(stopDescriptor)) }
     }
 
     public func run() throws -> Never {
-        while true {
-            // Sleep until a socket is ready or the earliest WAIT is due; not at all when
-            // connections wait for their next turn.
-            let timeout = ready.isEmpty ? timers.timeoutMilliseconds(now: SystemClock.now()) : 0
-            let events: ArraySlice<(token: UInt64, events: Epoll.Events)>
-            do {
-                events = try epoll.wait(timeoutMilliseconds: timeout)
-            } catch let stop as StopRequested {
-                ServerStartup.exit(server, stop)
-            }
-            let turnStarted = SystemClock.now()
-            for (token, flags) in events {
-                let descriptor = Int32(truncatingIfNeeded: token)
-                if descriptor == listener {
-                    acceptAll()
-                } else if descriptor == stopDescriptor {
-                    ServerStartup.exit(server, StopSignal.pending!)
-                } else if connections[descriptor]?.session.isAwaiting == true {
-                    // Its WAIT runs: the timer serves it. A reset or a hang-up cannot be
-                    // answered, though: close it now, not when the WAIT ends (up to 10 min).
-                    if !flags.isDisjoint(with: [.error, .hangUp]) { close(descriptor) }
-                } else {
-                    serve(descriptor)
-                }
-            }
-            // The WAITs that are due: DONE, then on with the connection's next requests.
-            let now = SystemClock.now()
-            while let descriptor = timers.popDue(now: now) {
-                if descriptor == listener {
-                    acceptAll()  // its back-off is over: see retryAcceptingLater
-                    continue
-                }
-                connections[descriptor]?.session.waitFinished()
-                serve(descriptor)
-            }
-            // The connections that yielded: one more budget each, then back to epoll_wait.
-            let turn = ready
-            ready.removeAll(keepingCapacity: true)
-            for descriptor in turn { serve(descriptor) }
-            iterationSeconds.record(.nanoseconds(Int64(SystemClock.now() - turnStarted)))
+        do {
+            while true { try turn() }
+        } catch let stop as StopRequested {
+            ServerStartup.exit(server, stop)
         }
     }
 
-    /// Edge-triggered: one event may stand for many pending connections.
-    func acceptAll() {
+    /// One turn: sleep until a socket is ready or a timer is due, then serve what is ready.
+    func turn() throws {
+        // not at all when connections wait for their next turn
+        let wake = [timers.nextDeadline(), acceptResumes].compactMap { $0 }.min()
+        let timeout = ready.isEmpty ? SystemClock.timeoutMilliseconds(until: wake, now: SystemClock.now()) : 0
+        let events = try epoll.wait(timeoutMilliseconds: timeout)
+        let turnStarted = SystemClock.now()
+        for (token, flags) in events {
+            let descriptor = Int32(truncatingIfNeeded: token)
+            if descriptor == listener.descriptor {
+                try acceptAll()
+            } else if descriptor == stopDescriptor {
+                ServerStartup.exit(server, StopSignal.pending!)
+            } else if connections[descriptor]?.session.isAwaiting == true {
+                // Its WAIT runs: the timer serves it. A reset or a hang-up cannot be
+                // answered, though: close it now, not when the WAIT ends (up to 10 min).
+                if !flags.isDisjoint(with: [.error, .hangUp]) { close(descriptor) }
+            } else {
+                serve(descriptor)
+            }
+        }
+        let now = SystemClock.now()
+        if let resume = acceptResumes, resume <= now {
+            acceptResumes = nil
+            try acceptAll()
+        }
+        // The WAITs that are due: DONE, then on with the connection's next requests.
+        while let descriptor = timers.popDue(now: now) {
+            connections[descriptor]?.session.waitFinished()
+            serve(descriptor)
+        }
+        // The connections that yielded: one more budget each, then back to epoll_wait.
+        let turn = ready
+        ready.removeAll(keepingCapacity: true)
+        for descriptor in turn { serve(descriptor) }
+        iterationSeconds.record(.nanoseconds(Int64(SystemClock.now() - turnStarted)))
+    }
+
+    /// Edge-triggered: one event may stand for many pending connections, so accept until the
+    /// backlog is empty.
+    func acceptAll() throws(StopRequested) {
         while true {
-            do {
-                switch try Socket.accept(listener, nonBlocking: true) {
-                case .wouldBlock:
-                    return  // the backlog is empty: the next connection is a new edge
-                case .rejected(let error):
-                    server.refusals.refused(error)  // out of descriptors: closed at once
-                case .exhausted(let error):
-                    server.refusals.backingOff(error)
-                    retryAcceptingLater()
-                    return
-                case .connection(let descriptor):
-                    try? Socket.setNoDelay(descriptor)
-                    do {
-                        try epoll.add(descriptor, [.input, .output, .edgeTriggered], token: UInt64(descriptor))
-                    } catch {
-                        Socket.close(descriptor)  // the kernel is out of memory for watches
-                        server.refusals.refused(error)
-                        continue
-                    }
-                    connections[descriptor] = NonBlockingConnection(descriptor: descriptor, observer: metrics)
-                    metrics.connectionAccepted()  // not served yet: epoll reports the new socket writable
+            switch try server.accept(from: listener) {
+            case .connection(let descriptor):
+                do {
+                    try epoll.add(descriptor, [.input, .output, .edgeTriggered], token: UInt64(descriptor))
+                } catch {
+                    server.refuse(descriptor, because: error)  // the kernel is out of memory for watches
+                    continue
                 }
-            } catch {
-                server.refusals.backingOff(error)  // ENOMEM, ENOBUFS
-                retryAcceptingLater()
+                try? Socket.setNoDelay(descriptor)
+                connections[descriptor] = NonBlockingConnection(descriptor: descriptor, observer: metrics)
+                metrics.connectionAccepted()  // not served yet: epoll reports the new socket writable
+            case .nothingWaiting:
+                return  // the next connection is a new edge
+            case .backOff(let until):
+                // The connections left in the backlog make no new edge: epoll will not report
+                // them again, maybe never. So accept again at `until`, whatever epoll says.
+                acceptResumes = until
                 return
             }
         }
-    }
-
-    /// Out of descriptors with none to spare, or accept failing: the connections stay in the
-    /// backlog, and edge-triggered epoll will not report them again; a new edge comes only
-    /// with a new connection, maybe never. So accept again after a short back-off, a timer
-    /// on the heap the WAITs use, under the listener's descriptor.
-    func retryAcceptingLater() {
-        guard !timers.contains(descriptor: listener) else { return }
-        timers.add(descriptor: listener, milliseconds: Socket.exhaustedRetryMilliseconds, now: SystemClock.now())
     }
 
     /// Serves one connection as far as it goes without blocking.
@@ -154,7 +144,7 @@ public final class EventLoop {
             case .needsInput, .needsOutput:
                 return  // epoll reports the socket when that changes
             case .wait(let milliseconds):
-                timers.add(descriptor: descriptor, milliseconds: milliseconds, now: SystemClock.now())
+                timers.add(descriptor, milliseconds: milliseconds, now: SystemClock.now())
                 return
             case .burn(let iterations):
                 // THE LESSON: the BURN runs here, on the loop's only thread. Until it returns,
@@ -177,7 +167,7 @@ public final class EventLoop {
 
     func close(_ descriptor: Int32) {
         guard connections.removeValue(forKey: descriptor) != nil else { return }
-        timers.cancel(descriptor: descriptor)
+        timers.cancel(descriptor)
         ready.remove(descriptor)
         Socket.close(descriptor)  // which also takes it out of the epoll set
         metrics.connectionClosed()
