@@ -119,20 +119,24 @@ let package = Package(
         .testTarget(name: "DumbProtocolTests", dependencies: ["DumbProtocol", "DumbTestSupport"]),
         .testTarget(name: "DumbSystemTests", dependencies: ["DumbSystem", "DumbTestSupport"]),
         .testTarget(name: "DumbCommandLineTests", dependencies: ["DumbCommandLine", "DumbTestSupport"]),
-        .testTarget(name: "DumbMetricsTests", dependencies: ["DumbMetrics", "DumbTestSupport"]),
+        .testTarget(name: "DumbMetricsTests", dependencies: ["DumbMetrics", "DumbProtocol", "DumbTestSupport"]),
         .testTarget(
             name: "DumbServerKitTests",
             dependencies: [
-                "DumbServerKit", "DumbTestSupport", .product(name: "InMemoryLogging", package: "swift-log"),
+                "DumbServerKit", "DumbMetrics", "DumbSystem", "DumbTestSupport", log,
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ]),
-        .testTarget(name: "DumbEpollLoopTests", dependencies: ["DumbEpollLoop", "DumbSystem"]),
+        .testTarget(name: "DumbEpollLoopTests", dependencies: ["DumbEpollLoop", "DumbProtocol", "DumbSystem"]),
         .testTarget(name: "DumbPollerTests", dependencies: ["DumbPoller", "DumbSystem"]),
         .testTarget(
             name: "ServersTests", dependencies: ["DumbTestSupport", "DumbProtocol", "DumbSystem"] + serverProducts),
         .testTarget(
             name: "ObservabilityTests", dependencies: ["DumbTestSupport", "DumbSystem", "c10k_client"] + serverProducts),
         .testTarget(name: "ContainerTests", dependencies: ["DumbTestSupport"]),
-        .testTarget(name: "LoadGeneratorTests", dependencies: ["LoadGenerator", "DumbTestSupport"]),
+        .testTarget(name: "ArchitectureTests", dependencies: ["DumbTestSupport"]),
+        .testTarget(
+            name: "LoadGeneratorTests",
+            dependencies: ["LoadGenerator", "DumbMetrics", "DumbProtocol", "DumbTestSupport"]),
         .testTarget(
             name: "c10k_clientTests",
             dependencies: ["DumbTestSupport", "DumbProtocol", "DumbSystem", "c10k_client"] + serverProducts
