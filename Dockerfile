@@ -1,4 +1,4 @@
-# One image for every c10k-lab server and for c10k_client.
+# One image for every c10k-lab server, for c10k_client and for c10k_lab.
 #   docker build -t c10k-lab .
 #   docker run --rm --network host c10k-lab dumb_epoll
 # compose.yaml builds it once and runs each server in its own container.
@@ -21,7 +21,7 @@ COPY Tests/ ./Tests/
 RUN swift build -c release --static-swift-stdlib \
     && mkdir /out \
     && bin="$(swift build -c release --static-swift-stdlib --show-bin-path)" \
-    && find "$bin" -maxdepth 1 -type f -perm -u+x \( -name 'dumb_*' -o -name '*_chat' -o -name 'c10k_client' \) \
+    && find "$bin" -maxdepth 1 -type f -perm -u+x \( -name 'dumb_*' -o -name '*_chat' -o -name 'c10k_client' -o -name 'c10k_lab' \) \
         -exec install -m 0755 -s {} /out/ \; \
     && ls -l /out
 

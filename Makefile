@@ -11,6 +11,7 @@
 #   make dumb_coro && taskset -c 0,1 ./dumb_coro
 #   make dumb_nio && ./dumb_nio
 #   make c10k_client && ./c10k_client 2000
+#   make c10k_lab && ./c10k_lab doctor      # can this machine run every lab?
 #   make test          # everything CI checks: format, warnings, unit and black-box tests
 #   make all           # every binary, release build
 
@@ -20,13 +21,18 @@ RELEASE := .build/release
 SERVERS := dumb_iterative select_chat epoll_chat dumb_multithreaded dumb_epoll dumb_epoll_workers dumb_reactor dumb_coro dumb_nio
 BINARIES := $(SERVERS) c10k_client
 
-.PHONY: all test build lint format check-warnings clean $(BINARIES)
+.PHONY: all test build lint format check-warnings clean c10k_lab $(BINARIES)
 
-all: $(BINARIES)
+all: c10k_lab
 
 $(BINARIES):
 	$(SWIFT) build -c release --product $@
 	ln -sf $(RELEASE)/$@ $@
+
+# c10k_lab runs the servers and the client built next to it: one build of everything.
+c10k_lab:
+	$(SWIFT) build -c release
+	for binary in $(BINARIES) c10k_lab; do ln -sf $(RELEASE)/$$binary $$binary; done
 
 build:
 	$(SWIFT) build --build-tests
@@ -48,5 +54,5 @@ test: lint check-warnings
 	$(SWIFT) test
 
 clean:
-	rm -f $(BINARIES)
+	rm -f $(BINARIES) c10k_lab
 	$(SWIFT) package clean

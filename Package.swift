@@ -64,7 +64,8 @@ let package = Package(
     name: "c10k-lab",
     platforms: [.macOS(.v15)],
     products: servers.map { .executable(name: $0.name, targets: [$0.name]) } + [
-        .executable(name: "c10k_client", targets: ["c10k_client"])
+        .executable(name: "c10k_client", targets: ["c10k_client"]),
+        .executable(name: "c10k_lab", targets: ["c10k_lab"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -80,7 +81,7 @@ let package = Package(
         .target(name: "DumbProtocol", dependencies: [deque]),
         // The system layer: thin wrappers over Glibc and libcap (sockets, epoll, signals,
         // threads, capabilities). No policy.
-        .target(name: "CDumbSystem"),
+        .target(name: "CDumbSystem", linkerSettings: [.linkedLibrary("cap")]),
         .systemLibrary(name: "CLibcap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
         .target(name: "DumbSystem", dependencies: ["CDumbSystem", "CLibcap"]),
         // What every command line shares: options from the environment, sizes, durations, and
@@ -113,6 +114,11 @@ let package = Package(
             ]
         ),
 
+        // The lab tool: preflight, the native cgroup launcher, the experiments; then its command.
+        .target(name: "LabKit", dependencies: ["DumbSystem", "DumbCommandLine", "CLibcap"]),
+        .executableTarget(
+            name: "c10k_lab", dependencies: ["LabKit", "DumbSystem", "DumbCommandLine", argumentParser]),
+
         .target(
             name: "DumbTestSupport", dependencies: ["DumbProtocol", "DumbSystem", "DumbMetrics", "CDumbSystem"],
             path: "Tests/DumbTestSupport"),
@@ -134,6 +140,12 @@ let package = Package(
             name: "ObservabilityTests", dependencies: ["DumbTestSupport", "DumbSystem", "c10k_client"] + serverProducts),
         .testTarget(name: "ContainerTests", dependencies: ["DumbTestSupport"]),
         .testTarget(name: "ArchitectureTests", dependencies: ["DumbTestSupport"]),
+        .testTarget(
+            name: "LabKitTests",
+            dependencies: ["LabKit", "DumbSystem", "DumbCommandLine", "DumbTestSupport", "CLibcap"]),
+        .testTarget(
+            name: "c10k_labTests",
+            dependencies: ["DumbTestSupport", "DumbSystem", "c10k_lab", "c10k_client"] + serverProducts),
         .testTarget(
             name: "LoadGeneratorTests",
             dependencies: ["LoadGenerator", "DumbMetrics", "DumbProtocol", "DumbTestSupport"]),

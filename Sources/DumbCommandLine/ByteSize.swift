@@ -22,4 +22,15 @@ public enum ByteSize {
         if bytes >= 1 << 10 && bytes % (1 << 10) == 0 { return "\(bytes >> 10) KiB" }
         return "\(bytes) B"
     }
+
+    /// A size for people: a whole number of the largest unit that fits when it is exact
+    /// (`64 MiB`), else one decimal of it (`63.7 MiB`, `1.2 GiB`); bytes below 1 KiB (`900 B`).
+    public static func human(_ bytes: Int) -> String {
+        for (unit, shift) in [("GiB", 30), ("MiB", 20), ("KiB", 10)] where bytes >= 1 << shift {
+            if bytes % (1 << shift) == 0 { return "\(bytes >> shift) \(unit)" }
+            let tenths = (bytes * 10 + (1 << shift) / 2) >> shift
+            return "\(tenths / 10).\(tenths % 10) \(unit)"
+        }
+        return "\(bytes) B"
+    }
 }

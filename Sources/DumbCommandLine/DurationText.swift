@@ -34,4 +34,14 @@ public enum DurationText {
         if nanoseconds % 1000 == 0 { return "\(nanoseconds / 1000)us" }
         return "\(nanoseconds)ns"
     }
+
+    /// Seconds for people: `12.3 s`, `0.05 s`, `95 s`.
+    public static func seconds(_ seconds: Double) -> String {
+        if seconds >= 60 { return "\(Int(seconds.rounded())) s" }
+        let decimals = seconds >= 10 ? 1 : 2
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let rounded = (seconds * scale).rounded() / scale
+        return "\(rounded) s"
+    }
 }

@@ -40,7 +40,8 @@ public enum Capabilities {
         guard dumb_set_no_new_privs() == 0 else { throw SystemError("prctl(PR_SET_NO_NEW_PRIVS)", errno: errno) }
     }
 
-    private static func hasEffective(_ capability: cap_value_t) -> Bool {
+    /// Whether the calling thread holds `capability` in its effective set.
+    public static func hasEffective(_ capability: cap_value_t) -> Bool {
         guard let capabilities = cap_get_proc() else { return false }
         defer { cap_free(UnsafeMutableRawPointer(capabilities)) }
         var value = CAP_CLEAR

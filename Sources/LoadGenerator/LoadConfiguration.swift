@@ -8,6 +8,9 @@ public struct LoadConfiguration: Sendable {
     public var pacing: SendScheduler.Pacing
     /// Nanoseconds; nil: until SIGINT or SIGTERM.
     public var duration: UInt64?
+    /// Nanoseconds to keep every connection open after `duration`, sending nothing (those
+    /// not open yet are still opened): idle connections, for measuring what they cost. Nil: none.
+    public var hold: UInt64?
     /// New connections per second (the ramp, and reconnects after errors).
     public var connectRate: Double
     /// Nanoseconds a connect or an answer may take.

@@ -47,6 +47,8 @@ public final class LoadRun {
     private var noted: Set<Int> = []
 
     private var start: UInt64 = 0
+    /// When the load ended and `--hold` began; nil while the load runs.
+    private var loadEnd: UInt64?
     private var nextStatus: UInt64 = 0
     private var lastStatusAt: UInt64 = 0
     private var rampAnnounced = false
@@ -107,17 +109,24 @@ public final class LoadRun {
         nextStatus = start + configuration.statusInterval
         lastStatusAt = start
         for slot in 0..<target { connectNow.append(Int32(slot)) }
-        let stopAt = configuration.duration.map { start + $0 }
+        var stopAt = configuration.duration.map { start + $0 }
 
         var end = start
         running: while true {
             let now = SystemClock.now()
-            end = now
-            if let stopAt, now >= stopAt { break }
+            if let deadline = stopAt, now >= deadline {
+                guard loadEnd == nil, let hold = configuration.hold else { break }
+                // --hold: the load is over; the connections stay, idle, until the hold is
+                loadEnd = now
+                stopAt = now + hold
+                progress?.note(
+                    "load done: holding \(connected) connections idle for \(DurationText.describe(hold)) (--hold)")
+            }
+            if loadEnd == nil { end = now }
             expireDeadlines(now)
             readUnfinished()
-            startConnects(now)
-            sendDueRequests(now)
+            startConnects(now)  // holding too: connections not open yet are opened, and sent nothing
+            if loadEnd == nil { sendDueRequests(now) }
             if now >= nextStatus { reportStatus(now) }
 
             let wake = unfinishedReads.isEmpty ? nextWake(now, stopAt: stopAt) : now
@@ -125,12 +134,12 @@ public final class LoadRun {
             do {
                 events = try epoll.wait(timeoutNanoseconds: wake <= now ? 0 : wake - now)
             } catch is StopRequested {
-                end = SystemClock.now()
+                if loadEnd == nil { end = SystemClock.now() }
                 break running
             }
             for (token, ready) in events {
                 if token == Self.stopToken {
-                    end = SystemClock.now()
+                    if loadEnd == nil { end = SystemClock.now() }
                     break running
                 }
                 handle(Int(token), ready)
@@ -267,6 +276,7 @@ public final class LoadRun {
     private func becomeIdle(_ slot: Int, _ now: UInt64) {
         clients[slot].state = .idle
         clients[slot].generation &+= 1
+        guard loadEnd == nil else { return }  // holding: nothing more is sent
         let token = UInt64(slot) | UInt64(clients[slot].generation) << 32
         if let due = scheduler.release(token, now: now) {
             send(slot, due: due, now)
@@ -540,6 +550,7 @@ public final class LoadRun {
         summary.requestDescription = configuration.mix.description
         summary.unsentDueRequests = scheduleStarted ? scheduler.backlog(now: end) : 0
         summary.firstWrongAnswer = firstWrongAnswer
+        if let loadEnd { summary.heldSeconds = Double(SystemClock.now() - loadEnd) / 1e9 }
         summary.shortfall = limits.shortfall(
             requested: configuration.clients, connected: mostConnected, errors: errors, pending: connecting)
         return summary

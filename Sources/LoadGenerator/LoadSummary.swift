@@ -25,6 +25,8 @@ public struct LoadSummary: Equatable, Sendable {
     public var shortfall: String?
     /// The first wrong answer's reason.
     public var firstWrongAnswer: String?
+    /// Seconds the connections were held idle after the load (`--hold`).
+    public var heldSeconds: Double?
 
     public var throughput: Double { durationSeconds > 0 ? Double(requests) / durationSeconds : 0 }
 
@@ -103,6 +105,11 @@ public struct LoadSummary: Equatable, Sendable {
             )
         }
         lines.append("  errors       \(errors.description)")
+        if let heldSeconds {
+            lines.append(
+                "  held         \(clientsConnected) connections idle for \(Self.number(heldSeconds, decimals: 1)) s after the load"
+            )
+        }
         // a request or two due at the very end is no sign; more than 100 ms of them is
         if case .openLoop(let rate) = pacing, Double(unsentDueRequests) > max(10, rate / 10) {
             lines.append(

@@ -35,6 +35,7 @@ struct C10kClient: ParsableCommand {
               c10k_client 100 --mix "PING=70,BURN 1000=20,STREAM 4096=10" --metrics-port 8092
               c10k_client 1000 --rate 20000 --duration 30s  # open loop, 20,000 requests/s in all
               c10k_client 500 --request "WAIT 100" --think-time 50ms
+              c10k_client 5000 --request PING --duration 5s --hold 60s   # then 60 s idle
               c10k_client 1000 --port 6379 --request PING --expect +PONG   # redis-server
               C10K_CLIENTS=5000 C10K_PORT=9000 c10k_client  # options from the environment
 
@@ -79,6 +80,13 @@ struct C10kClient: ParsableCommand {
             "How long to run: 15s, 2m, 500ms (default: until Ctrl-C or SIGTERM). (env: C10K_DURATION)",
             valueName: "duration"))
     var durationOption: String?
+
+    @Option(
+        name: .customLong("hold"),
+        help: ArgumentHelp(
+            "After --duration, keep every connection open and idle this long, sending nothing: what idle clients cost (c10k_lab's memory experiment). (env: C10K_HOLD)",
+            valueName: "duration"))
+    var holdOption: String?
 
     @Option(
         name: .customLong("connect-rate"),
@@ -127,6 +135,7 @@ struct C10kClient: ParsableCommand {
     // Options without a default take theirs from the environment, if set there.
     var expect: String? { expectOption ?? EnvironmentDefault.string("C10K_EXPECT") }
     var duration: String? { durationOption ?? EnvironmentDefault.string("C10K_DURATION") }
+    var hold: String? { holdOption ?? EnvironmentDefault.string("C10K_HOLD") }
     var rate: Double? { rateOption ?? EnvironmentDefault.string("C10K_RATE").flatMap(Double.init) }
     var json: String? { jsonOption ?? EnvironmentDefault.string("C10K_JSON") }
 
@@ -160,6 +169,10 @@ struct C10kClient: ParsableCommand {
             throw ValidationError("--duration must be longer than 0, e.g. 15s (leave it out to run until Ctrl-C).")
         }
         _ = try parseDuration("--think-time", "C10K_THINK_TIME", thinkTime)
+        if try parseDuration("--hold", "C10K_HOLD", hold) != nil, duration == nil {
+            throw ValidationError(
+                "--hold begins when --duration ends: give --duration too, e.g. --duration 5s --hold 60s.")
+        }
         guard let timeout = try parseDuration("--timeout", "C10K_TIMEOUT", timeout), timeout > 0 else {
             throw ValidationError("--timeout must be longer than 0, e.g. 10s.")
         }
@@ -249,13 +262,14 @@ struct C10kClient: ParsableCommand {
             metrics = clientMetrics
         }
 
-        let configuration = LoadConfiguration(
+        var configuration = LoadConfiguration(
             address: address, clients: clients, mix: mix,
             pacing: rate.map { .openLoop(requestsPerSecond: $0) }
                 ?? .closedLoop(thinkTime: DurationText.parse(thinkTime) ?? 0),
             duration: try parseDuration("--duration", "C10K_DURATION", duration),
             connectRate: Double(connectRate),
             timeout: timeout)
+        configuration.hold = try parseDuration("--hold", "C10K_HOLD", hold)
         let run = try LoadRun(configuration, progress: printer, metrics: metrics)
         let length = configuration.duration.map { "for \(DurationText.describe($0))" } ?? "until Ctrl-C"
         printer.note(

@@ -15,3 +15,13 @@ import Testing
         #expect(ByteSize.describe(100) == "100 B")
     }
 }
+
+@Suite struct HumanSizeTests {
+    @Test func sizesForPeople() {
+        #expect(ByteSize.human(64 << 20) == "64 MiB")
+        #expect(ByteSize.human(900) == "900 B")
+        #expect(ByteSize.human(1536) == "1.5 KiB")
+        #expect(ByteSize.human(66_790_000) == "63.7 MiB")
+        #expect(ByteSize.human(3 << 30 + 1 << 29) == "3.5 GiB")
+    }
+}
