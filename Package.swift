@@ -115,7 +115,7 @@ let package = Package(
         ),
 
         // The lab tool: preflight, the native cgroup launcher, the experiments; then its command.
-        .target(name: "LabKit", dependencies: ["DumbSystem", "DumbCommandLine", "CLibcap"]),
+        .target(name: "LabKit", dependencies: ["DumbSystem", "DumbCommandLine", "DumbMetrics", "CLibcap"]),
         .executableTarget(
             name: "c10k_lab", dependencies: ["LabKit", "DumbSystem", "DumbCommandLine", argumentParser]),
 

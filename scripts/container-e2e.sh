@@ -3,7 +3,8 @@
 # start a server under compose's cpuset and memory limit, check the limits from inside the
 # container, talk to it on 127.0.0.1:8090 as the walkthrough does, run the client
 # container, see the server in Prometheus, and run the memory experiment: under the same
-# small memory limit, thread-per-connection fails at a client count that epoll serves.
+# small memory limit, thread-per-connection fails at a client count that epoll serves; then
+# the same with c10k_lab experiment memory --compose.
 #
 #   scripts/container-e2e.sh            # needs a running engine and the images compose names
 #
@@ -31,6 +32,7 @@ fail() {
 compose() { docker compose -p "$project" "$@"; }
 cleanup() {
     compose --profile '*' down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1 || true
+    docker compose -f labs/03-thread-per-connection/compose.yaml --profile '*' down --volumes --timeout 5 >/dev/null 2>&1 || true
     rm -f "/tmp/$project-multithreaded.txt" "/tmp/$project-epoll.txt"
 }
 trap cleanup EXIT
@@ -147,6 +149,50 @@ run_experiment epoll
 [ "$status" = 0 ] || fail "epoll under $memory did not serve $clients clients cleanly: $(cat "$output")"
 if [ "$oom" != false ] || [ "$state" != running ]; then fail "epoll under $memory was killed"; fi
 
+# c10k_lab's own memory experiment, with the server in its compose container: the same
+# cgroup files read from the host, the OOM kill seen through Docker.
+lab_experiment() {
+    local service=$1 maximum=$2
+    lab_out=$(mktemp -d)
+    "$lab" experiment memory --server "$service" --memory "$memory" --step 1000 --max "$maximum" --compose \
+        --out "$lab_out" >"$lab_out/summary.txt" 2>&1 || fail "c10k_lab experiment memory --compose $service: $(cat "$lab_out/summary.txt")"
+    sed 's/^/         /' "$lab_out/summary.txt" | tail -6
+    lab_result() { python3 -c "import json,sys; r=json.load(open('$lab_out/result.json')); print(eval(sys.argv[1]))" "$1"; }
+    [ "$(lab_result 'r["mode"]')" = compose ] || fail "the experiment did not run in compose"
+    [ -z "$(docker compose -p c10k-lab-experiment ps -a -q)" ] || fail "the experiment left containers behind"
+}
+lab=$(swift build --show-bin-path 2>/dev/null)/c10k_lab
+[ -x "$lab" ] || fail "no c10k_lab build in $(dirname "$lab"): run make test (or swift build) first"
+
+step "c10k_lab experiment memory --compose: multithreaded under $memory, in its container"
+lab_experiment multithreaded 10000
+[ "$(lab_result 'r["failure"]["mode"]')" = oom_killed ] || fail "multithreaded under $memory: $(lab_result 'r["failure"]')"
+
+step "c10k_lab experiment memory --compose: epoll under $memory, in its container"
+lab_experiment epoll 4000
+[ "$(lab_result 'r["failure"]')" = None ] || fail "epoll under $memory failed: $(lab_result 'r["failure"]')"
+[ "$(lab_result 'r["held_connections"]')" = 4000 ] || fail "epoll held $(lab_result 'r["held_connections"]') of 4000"
+
 step "tear down"
 cleanup
+
+# A lab's own stack, as a learner starts it: monitoring from the root compose file, the
+# lab's server under the lab's limits; then the lab solved and checked in its containers.
+step "lab 03: cd labs/03-thread-per-connection && docker compose up -d"
+export XDG_STATE_HOME=$lab_out/state
+lab03() { docker compose -f labs/03-thread-per-connection/compose.yaml "$@"; }
+(cd labs/03-thread-per-connection && docker compose up -d) || fail "lab 03's stack did not start"
+lab03_healthy() { [ "$(docker inspect --format '{{.State.Health.Status}}' "$(lab03 ps -q server)")" = healthy ]; }
+wait_for 90 "lab 03's server healthy" lab03_healthy
+wait_for 60 "Prometheus ready" curl -fsS http://127.0.0.1:9090/-/ready
+limits=$(docker inspect --format '{{.HostConfig.CpusetCpus}} {{.HostConfig.Memory}}' "$(lab03 ps -q server)")
+note "lab 03's server: cpuset and memory $limits"
+[ "$limits" = "0 2147483648" ] || fail "lab 03's server runs with cpuset and memory '$limits', the lab says '0 2147483648'"
+"$lab" check 03 --step 1 || fail "c10k_lab check 03 --step 1 on the lab's own stack"
+step "lab 03 in containers: c10k_lab solve 03 --docker, then check"
+"$lab" solve 03 --docker >"$lab_out/lab03.txt" 2>&1 || fail "c10k_lab solve 03 --docker: $(tail -20 "$lab_out/lab03.txt")"
+"$lab" check 03 | sed 's/^/         /' || fail "c10k_lab check 03 after solve --docker"
+"$lab" reset 03 >/dev/null
+[ -z "$(lab03 --profile '*' ps -a -q)" ] || fail "c10k_lab reset 03 left lab 03's containers"
+
 printf '\ne2e: PASS in %ds\n' $((SECONDS - started))

@@ -1,3 +1,4 @@
+import DumbMetrics
 import DumbSystem
 import Foundation
 import Glibc

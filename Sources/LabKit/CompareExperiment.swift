@@ -163,7 +163,7 @@ public struct CompareExperiment {
         var cgroupMost = 0
         var after = most
         while fleet.waitForExit(client, timeout: 0.5) == nil {
-            if server.ended() != nil { break }
+            if server.ended() != nil || StopSignal.pending != nil { break }
             if let now = ProcessSample.read(server.pid) {
                 after = now
                 if now.rssBytes > (most?.rssBytes ?? 0) || now.threads > (most?.threads ?? 0) {

@@ -69,7 +69,7 @@ public struct DoctorReport: Codable, Sendable {
 
     /// The compose file's cpusets need these CPUs (`0,1,2,3` for the four multi-core servers).
     static let composeCPUs = [0, 1, 2, 3]
-    static let tools = ["nc", "pv", "taskset", "curl", "gnuplot", "docker"]
+    static let tools = ["nc", "pv", "taskset", "curl", "redis-server", "gnuplot", "docker"]
 
     /// Looks at this machine. `binaries` is the folder of the lab's programs.
     public static func examine(binaries: String) -> DoctorReport {
@@ -255,8 +255,13 @@ public struct DoctorReport: Codable, Sendable {
         }
 
         // tools and binaries
-        for tool in ["nc", "pv", "taskset", "curl"] {
-            let package = ["nc": "netcat-openbsd", "pv": "pv", "taskset": "util-linux", "curl": "curl"][tool] ?? tool
+        for tool in ["nc", "pv", "taskset", "curl", "redis-server"] {
+            let package =
+                [
+                    "nc": "netcat-openbsd", "pv": "pv", "taskset": "util-linux", "curl": "curl",
+                    "redis-server": "redis-server",
+                ][tool]
+                ?? tool
             add(
                 "tool.\(tool)", tools[tool] != nil, tools[tool].map { "\(tool): \($0)" } ?? "\(tool) is not on PATH",
                 fix: "sudo apt-get install \(package)", blocks: Self.labs { $0 == .tool(tool) })

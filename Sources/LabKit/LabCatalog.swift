@@ -30,6 +30,16 @@ public struct Lab: Sendable, Identifiable {
     public let minutes: Int
     /// What its native path needs.
     public let needs: [LabNeed]
+    /// Its steps, in order: the README's, each with its check.
+    public let steps: [LabStep]
+    /// What the learner predicts before the run (`c10k_lab predict`).
+    public let prediction: LabPrediction?
+
+    /// The step `key` or number (`2`, `wait-stall`) names.
+    public func step(_ key: String) -> LabStep? {
+        if let number = Int(key), steps.indices.contains(number - 1) { return steps[number - 1] }
+        return steps.first { $0.key == key }
+    }
 }
 
 /// The course, in the walkthrough's order.
@@ -44,41 +54,7 @@ public enum LabCatalog {
         .descriptors(10_240), .localPorts(10_500), .backlog(1024), .cpus(2), .tool("taskset"),
     ]
 
-    public static let labs: [Lab] = [
-        Lab(
-            id: "01", folder: "01-iterative", title: "One client at a time: the three stalls", minutes: 15,
-            needs: base + [.tool("nc"), .tool("pv")]),
-        Lab(
-            id: "02", folder: "02-event-multiplexers", title: "select() and epoll: a chat room, FD_SETSIZE",
-            minutes: 20,
-            needs: base + [.tool("nc"), .descriptors(2_300)]),
-        Lab(
-            id: "03", folder: "03-thread-per-connection", title: "A thread per client: threads, %sys, memory",
-            minutes: 25,
-            needs: base + thousands + [.threads(10_500), .tool("curl")]),
-        Lab(
-            id: "04", folder: "04-epoll", title: "One epoll loop, ten thousand clients, one core", minutes: 20,
-            needs: base + thousands + [.tool("nc")]),
-        Lab(
-            id: "05", folder: "05-epoll-workers", title: "A loop per CPU: cpusets and the load per loop", minutes: 20,
-            needs: base + thousands + [.cgroup("cpuset"), .tool("curl")]),
-        Lab(
-            id: "06", folder: "06-reactor", title: "The Reactor: CPU work off the loop", minutes: 20,
-            needs: base + thousands + [.tool("nc")]),
-        Lab(
-            id: "07", folder: "07-coroutines", title: "Coroutines: blocking code, event-loop cost", minutes: 20,
-            needs: base + thousands + [.tool("nc")]),
-        Lab(
-            id: "08", folder: "08-memory-limits", title: "Under one memory limit: the OOM and the stack size",
-            minutes: 30,
-            needs: base + thousands + [.threads(10_500), .cgroup("memory"), .cgroup("pids")]),
-        Lab(
-            id: "09", folder: "09-what-a-connection-costs", title: "What a connection costs: user and kernel memory",
-            minutes: 25, needs: base + thousands + [.cgroup("memory")]),
-        Lab(
-            id: "10", folder: "10-compare", title: "Every server side by side", minutes: 30,
-            needs: base + thousands + [.threads(10_500), .cgroup("memory"), .cgroup("cpuset")]),
-    ]
+    public static let labs: [Lab] = LabCourse.labs
 
     /// The lab `id` names (`1`, `01`, `01-iterative` or `iterative`); nil when none.
     public static func lab(_ id: String) -> Lab? {

@@ -1,4 +1,5 @@
 import DumbCommandLine
+import DumbMetrics
 import DumbSystem
 import Foundation
 import Glibc
@@ -18,6 +19,8 @@ public struct MemoryExperiment {
         /// Seconds each step's new connections are loaded before they go idle.
         public var loadSeconds = 2.0
         public var compose = false
+        /// Given to the server after its ports (`--stack-size 64k`).
+        public var serverArguments: [String] = []
         public var output: String
         /// The command line, for the result file.
         public var commandLine: String
@@ -80,6 +83,8 @@ public struct MemoryExperiment {
         public var rssBytesPerConnection: Double?
         public var fit: LinearFit?
         public var serverEnd: ServerEnd?
+        /// What the cgroup could not set (swap not limited, …): a check refuses to grade then.
+        public var cgroupNotes: [String]
         public var fingerprint: Fingerprint
         public var how: String
     }
@@ -99,6 +104,11 @@ public struct MemoryExperiment {
         try ResultFiles.makeFolder(options.output)
         let started = SystemClock.now()
         let name = "memory-\(options.server.service)"
+        if options.compose && !options.serverArguments.isEmpty {
+            throw LabError(
+                "--compose runs the compose service as it is: set its variables (MULTITHREADED_STACK_SIZE=64k) instead of -- \(options.serverArguments.joined(separator: " "))"
+            )
+        }
         progress(
             "starting \(options.server.binary) under \(ByteSize.human(options.memory)) on CPUs \(CPUAffinity.listDescription(options.serverCPUs)) (\(options.compose ? "compose" : "native"))"
         )
@@ -106,7 +116,9 @@ public struct MemoryExperiment {
         let server: any ExperimentServer =
             options.compose
             ? try ComposeServer(options.server, limits: limits, log: options.output + "/server.log")
-            : try NativeServer(options.server, name: name, limits: limits, log: options.output + "/server.log")
+            : try NativeServer(
+                options.server, name: name, limits: limits, arguments: options.serverArguments,
+                log: options.output + "/server.log")
         let fleet: ClientFleet
         do {
             try server.waitUntilListening()
@@ -204,7 +216,7 @@ public struct MemoryExperiment {
             samples: samples, failure: failure, heldConnections: samples.map(\.connections).max() ?? 0,
             bytesPerConnection: fit.map { ($0.slope).rounded() },
             rssBytesPerConnection: LinearFit(rssPoints).map { $0.slope.rounded() },
-            fit: fit, serverEnd: end,
+            fit: fit, serverEnd: end, cgroupNotes: (server as? NativeServer)?.process.cgroup.notes ?? [],
             fingerprint: .here(
                 server: options.server.binary, serverCPUs: options.serverCPUs, clientCPUs: options.clientCPUs,
                 memoryLimit: options.memory, openFiles: OpenFileLimit.current().hard),

@@ -7,7 +7,8 @@ public struct ProcessSample: Codable, Sendable, Equatable {
     public var rssBytes: Int
     public var threads: Int
     public var descriptors: Int
-    /// Context switches since it started: it gave up the CPU (waiting), or was made to.
+    /// Context switches of its threads (those alive now) since they started: a thread gave
+    /// up the CPU (to wait), or was made to (its time slice was over).
     public var voluntarySwitches: Int
     public var involuntarySwitches: Int
     /// CPU seconds since it started, in user mode and in the kernel (/proc/PID/stat).
@@ -26,10 +27,17 @@ public struct ProcessSample: Codable, Sendable, Equatable {
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         let user = values.count > 12 ? (Double(values[11]) ?? 0) / ticks : 0  // utime is field 14
         let system = values.count > 12 ? (Double(values[12]) ?? 0) / ticks : 0  // stime is field 15
+        // /proc/PID/status counts the main thread's switches only: add up every thread's
+        var voluntary = 0
+        var involuntary = 0
+        for task in ProcFiles.directoryEntries("/proc/\(pid)/task") ?? [] {
+            let fields = ProcFiles.keyValues(ProcFiles.read("/proc/\(pid)/task/\(task)/status") ?? "")
+            voluntary += Int(fields["voluntary_ctxt_switches"] ?? "") ?? 0
+            involuntary += Int(fields["nonvoluntary_ctxt_switches"] ?? "") ?? 0
+        }
         return ProcessSample(
             rssBytes: number("VmRSS") * 1024, threads: number("Threads"),
             descriptors: ProcFiles.directoryEntries("/proc/\(pid)/fd")?.count ?? 0,
-            voluntarySwitches: number("voluntary_ctxt_switches"),
-            involuntarySwitches: number("nonvoluntary_ctxt_switches"), userSeconds: user, systemSeconds: system)
+            voluntarySwitches: voluntary, involuntarySwitches: involuntary, userSeconds: user, systemSeconds: system)
     }
 }

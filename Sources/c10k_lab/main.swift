@@ -20,7 +20,10 @@ struct C10kLab: ParsableCommand {
             doctor found a lab that cannot run or an experiment could not measure, 2 when it \
             could not run (the message says why and what to do), 64 for a wrong command line.
             """,
-        subcommands: [Doctor.self, Run.self, Experiment.self, Plot.self])
+        subcommands: [
+            Doctor.self, Run.self, Experiment.self, Plot.self, List.self, Start.self, Check.self, Hint.self, Solve.self,
+            Reset.self, Predict.self,
+        ])
 }
 
 C10kLab.main()

@@ -1,3 +1,5 @@
+import DumbMetrics
+
 /// What a server's `GET /metrics` returned, as Prometheus reads it: one value per series.
 public struct ScrapedMetrics: Sendable {
     /// The exposition text, as received.
@@ -7,14 +9,7 @@ public struct ScrapedMetrics: Sendable {
 
     public init(text: String) {
         self.text = text
-        var values: [String: Double] = [:]
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else {
-                continue
-            }
-            values[String(line[..<space])] = value
-        }
-        self.values = values
+        values = MetricsScrape(text: text).values
     }
 
     /// The value of a series written as the text writes it: `dumb_worker_connections_active{worker="0"}`.

@@ -2,8 +2,8 @@ import DumbSystem
 import Foundation
 import Glibc
 
-/// A Prometheus text exposition fetched from a loopback endpoint: the lab's servers and
-/// c10k_client serve their counters on `/metrics`.
+/// A Prometheus text exposition as Prometheus reads it, one value per series: what the lab's
+/// servers and c10k_client serve on `/metrics`, read by the lab tool and the tests.
 public struct MetricsScrape: Sendable {
     /// Each series' value, by its name with labels as written (`dumb_requests_total{command="PING"}`).
     public let values: [String: Double]
