@@ -65,6 +65,8 @@ reference-results: c10k_lab
 	for server in $(REFERENCE_SERVERS); do for memory in 64m 256m; do \
 		./c10k_lab experiment memory --server $$server --memory $$memory --out labs/results/memory/$$server-$$memory || exit 1; \
 	done; done
+	./c10k_lab experiment memory --server multithreaded --memory 64m --out labs/results/memory/multithreaded-64m-stack-64k -- --stack-size 64k
+	./c10k_lab experiment memory --server epoll --memory 256m --max 5000 --request "STREAM 65536" --out labs/results/memory/epoll-256m-stream
 	./c10k_lab experiment compare --servers all --clients 100,1000,5000,10000 --out labs/results/compare
 	mkdir -p labs/results/labs
 	state=$$(mktemp -d) && for lab in $(LABS); do \

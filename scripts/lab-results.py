@@ -16,6 +16,7 @@ import json
 import os
 import re
 import sys
+import textwrap
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LABS = os.path.join(ROOT, "labs")
@@ -42,7 +43,7 @@ def machine(fingerprint):
 
 
 def mib(value):
-    return f"{value / 1048576:.1f} MiB"
+    return f"{value // 1048576} MiB" if value % 1048576 == 0 else f"{value / 1048576:.1f} MiB"
 
 
 def reference_run(folder):
@@ -127,7 +128,10 @@ def block(folder):
         lines = lines + ([""] if lines else []) + extra
     if not lines:
         lines = ["No reference results yet: `make reference-results` measures them."]
-    return "\n".join([BEGIN, *lines, END])
+    wrapped = []
+    for line in lines:  # tables stay whole; prose is wrapped as the READMEs are
+        wrapped += [line] if line.startswith("|") or not line else textwrap.wrap(line, 100, break_on_hyphens=False, break_long_words=False)
+    return "\n".join([BEGIN, "", *wrapped, "", END])
 
 
 def main():

@@ -24,7 +24,8 @@ public final class ComposeServer: ExperimentServer {
     /// The compose project, apart from the learner's own stack.
     static let project = "c10k-lab-experiment"
 
-    public init(_ info: ServerInfo, limits: CgroupLimits, log: String?) throws {
+    /// - Parameter environment: more of the compose file's variables (`MULTITHREADED_STACK_SIZE=64k`).
+    public init(_ info: ServerInfo, limits: CgroupLimits, environment extra: [String] = [], log: String?) throws {
         self.info = info
         self.log = log
         guard let file = Self.composeFile() else {
@@ -36,7 +37,7 @@ public final class ComposeServer: ExperimentServer {
         port = try freeLoopbackPort()
         metricsPort = try freeLoopbackPort()
         let prefix = info.service.uppercased().replacingOccurrences(of: "-", with: "_")
-        var environment = ["DUMB_PORT=\(port)", "DUMB_METRICS_PORT=\(metricsPort)"]
+        var environment = ["DUMB_PORT=\(port)", "DUMB_METRICS_PORT=\(metricsPort)"] + extra
         if let memory = limits.memory { environment.append("\(prefix)_MEMORY=\(memory)") }
         if let cpus = limits.cpus { environment.append("\(prefix)_CPUS=\(CPUAffinity.listDescription(cpus))") }
         compose =

@@ -81,6 +81,8 @@ public struct MemoryExperiment {
         /// the failure).
         public var bytesPerConnection: Double?
         public var rssBytesPerConnection: Double?
+        /// The same slope over the samples taken under load: with buffers full (STREAM), more.
+        public var loadedBytesPerConnection: Double?
         public var fit: LinearFit?
         public var serverEnd: ServerEnd?
         /// What the cgroup could not set (swap not limited, …): a check refuses to grade then.
@@ -104,10 +106,15 @@ public struct MemoryExperiment {
         try ResultFiles.makeFolder(options.output)
         let started = SystemClock.now()
         let name = "memory-\(options.server.service)"
+        var environment: [String] = []
         if options.compose && !options.serverArguments.isEmpty {
-            throw LabError(
-                "--compose runs the compose service as it is: set its variables (MULTITHREADED_STACK_SIZE=64k) instead of -- \(options.serverArguments.joined(separator: " "))"
-            )
+            // the compose service takes its options from variables: --stack-size is MULTITHREADED_STACK_SIZE
+            guard options.serverArguments.count == 2, options.serverArguments[0] == "--stack-size" else {
+                throw LabError(
+                    "--compose runs the compose service as it is: its options come from the compose file's variables, not -- \(options.serverArguments.joined(separator: " "))"
+                )
+            }
+            environment.append("MULTITHREADED_STACK_SIZE=\(options.serverArguments[1])")
         }
         progress(
             "starting \(options.server.binary) under \(ByteSize.human(options.memory)) on CPUs \(CPUAffinity.listDescription(options.serverCPUs)) (\(options.compose ? "compose" : "native"))"
@@ -115,7 +122,8 @@ public struct MemoryExperiment {
         let limits = CgroupLimits(memory: options.memory, cpus: options.serverCPUs)
         let server: any ExperimentServer =
             options.compose
-            ? try ComposeServer(options.server, limits: limits, log: options.output + "/server.log")
+            ? try ComposeServer(
+                options.server, limits: limits, environment: environment, log: options.output + "/server.log")
             : try NativeServer(
                 options.server, name: name, limits: limits, arguments: options.serverArguments,
                 log: options.output + "/server.log")
@@ -209,6 +217,10 @@ public struct MemoryExperiment {
             sample.server.map { (x: Double(sample.connections), y: Double($0.rssBytes)) }
         }
         let fit = LinearFit(points)
+        let loaded = samples.filter { $0.phase == "loaded" && $0.connections > 0 && $0.clientErrors == 0 }
+        let loadedPoints = ([samples[0]] + loaded).compactMap { sample in
+            sample.cgroup.memoryCurrent.map { (x: Double(sample.connections), y: Double($0)) }
+        }
         let result = Result(
             server: options.server.binary, service: options.server.service,
             mode: options.compose ? "compose" : "native",
@@ -216,6 +228,7 @@ public struct MemoryExperiment {
             samples: samples, failure: failure, heldConnections: samples.map(\.connections).max() ?? 0,
             bytesPerConnection: fit.map { ($0.slope).rounded() },
             rssBytesPerConnection: LinearFit(rssPoints).map { $0.slope.rounded() },
+            loadedBytesPerConnection: LinearFit(loadedPoints).map { $0.slope.rounded() },
             fit: fit, serverEnd: end, cgroupNotes: (server as? NativeServer)?.process.cgroup.notes ?? [],
             fingerprint: .here(
                 server: options.server.binary, serverCPUs: options.serverCPUs, clientCPUs: options.clientCPUs,

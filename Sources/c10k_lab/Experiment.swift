@@ -31,6 +31,7 @@ extension Experiment {
                   sudo c10k_lab experiment memory --server epoll --memory 64m --max 10000
                   sudo c10k_lab experiment memory --server multithreaded --memory 256m --step 500 --out /tmp/mt
                   c10k_lab experiment memory --server epoll --memory 64m --compose   # in its container
+                  sudo c10k_lab experiment memory --server multithreaded --memory 64m -- --stack-size 64k
                 """)
 
         @Option(
@@ -65,6 +66,9 @@ extension Experiment {
             help: ArgumentHelp("The folder for the results (default: results/memory/SERVER-LIMIT).", valueName: "dir"))
         var out: String?
 
+        @Argument(parsing: .postTerminator, help: "Options for the server, after -- (e.g. -- --stack-size 64k).")
+        var serverArguments: [String] = []
+
         func validate() throws {
             do { _ = try ServerCatalog.dumbServer(server) } catch { throw ValidationError("\(error)") }
             _ = try LabOptions.size(memory, "--memory")
@@ -94,6 +98,7 @@ extension Experiment {
                 configured.maximum = max
                 configured.request = request
                 configured.compose = compose
+                configured.serverArguments = serverArguments
                 let result = try MemoryExperiment(configured) { Console.note($0) }.run()
                 print(MemoryExperiment.summary(result), terminator: "")
                 if result.failure?.mode == "interrupted" { throw ExitCode(130) }

@@ -49,7 +49,8 @@ enum LabCourse {
                 hint: "nc localhost 8090 in two terminals: type in one, read in the other"),
             LabStep(
                 "fd-setsize", "select() stops at FD_SETSIZE", probe: .fdSetSize(refused: true),
-                hint: "open 1100 clients at once (the lab's command): those past descriptor 1023 get ERR server full",
+                hint:
+                    "open 1100 clients at once (the README's loop): those whose descriptor would be 1024 or more get ERR server full",
                 band: 1.1),
             LabStep(
                 "epoll-server", "Start epoll_chat instead", probe: .listening(binary: "epoll_chat"),
@@ -60,7 +61,7 @@ enum LabCourse {
                 hint: "the same 1100 clients: every one is welcomed"),
         ],
         prediction: LabPrediction(
-            step: "fd-setsize", question: "Which connection is the first select_chat refuses?", unit: "th connection"))
+            step: "fd-setsize", question: "Which connection is the first select_chat refuses?", unit: "(its number)"))
 
     static let threads = Lab(
         id: "03", folder: "03-thread-per-connection", title: "A thread per client: threads, %sys, memory", minutes: 25,

@@ -460,21 +460,23 @@ public enum LabProbe: Sendable {
     }
 
     static func costsMore(name: String, than other: String, _ context: CheckContext) -> ProbeOutcome {
-        func perConnection(_ name: String) -> Double? {
-            (try? JSONText.decode(
+        func result(_ name: String) -> MemoryExperiment.Result? {
+            try? JSONText.decode(
                 MemoryExperiment.Result.self,
-                from: ProcFiles.read(context.workspace + "/" + name + "/result.json") ?? ""))?.bytesPerConnection
+                from: ProcFiles.read(context.workspace + "/" + name + "/result.json") ?? "")
         }
-        guard let mine = perConnection(name) else { return .fail("no result \(name)", "run the step's experiment") }
-        guard let theirs = perConnection(other) else {
+        guard let mine = result(name)?.loadedBytesPerConnection else {
+            return .fail("no result \(name)", "run the step's experiment")
+        }
+        guard let idle = result(other)?.bytesPerConnection else {
             return .fail("no result \(other)", "run the earlier step's experiment first")
         }
-        return mine > theirs * 1.2
+        return mine > idle * 1.2
             ? .pass(
-                "\(Int(mine)) B a connection, against \(Int(theirs)) B idle", measured: mine.rounded(),
-                unit: "bytes per connection")
+                "under load, \(Int(mine)) B a connection, against \(Int(idle)) B idle", measured: mine.rounded(),
+                unit: "bytes per loaded connection")
             : .fail(
-                "\(Int(mine)) B a connection, against \(Int(theirs)) B", "full socket buffers should cost more",
+                "under load, \(Int(mine)) B a connection, against \(Int(idle)) B idle", "full buffers should cost more",
                 measured: mine)
     }
 
