@@ -51,10 +51,12 @@ lint:
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests
 
-# The labs' tests run the release build (their figures are graded against a release build's).
+# The labs' tests run the release build (their figures are graded against a release build's),
+# alone: the other suites' load would be in their measurements.
 test: lint check-warnings
 	$(SWIFT) build -c release
-	$(SWIFT) test
+	$(SWIFT) test --skip LabSolutionTests
+	$(SWIFT) test --filter LabSolutionTests
 
 # The reference results the labs quote and their checks grade against (as root, about 20
 # minutes, on a quiet machine): every DUMB server's memory experiment under 64m and 256m,

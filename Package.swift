@@ -143,6 +143,7 @@ let package = Package(
         .testTarget(
             name: "LabKitTests",
             dependencies: ["LabKit", "DumbSystem", "DumbCommandLine", "DumbTestSupport", "CLibcap"]),
+        .testTarget(name: "LabsTests", dependencies: ["LabKit", "DumbTestSupport"]),
         .testTarget(
             name: "c10k_labTests",
             dependencies: ["DumbTestSupport", "DumbSystem", "c10k_lab", "c10k_client"] + serverProducts),

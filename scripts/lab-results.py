@@ -53,7 +53,7 @@ def reference_run(folder):
     report = load(path)
     lines = ["| step | what the check measured | figure |", "| --- | --- | --- |"]
     for step in report["steps"]:
-        value = f"{figure(step.get('measured'))} {step.get('unit') or ''}".strip()
+        value = f"{figure(step.get('measured'))} {step.get('unit') or ''}".strip() or "—"
         lines.append(f"| {step['number']}. {step['title']} | {step['text'].replace('|', '/')} | {value} |")
     lines.append("")
     lines.append(f"From [`labs/results/{path}`](../results/{path}): `./c10k_lab solve {folder[:2]}` then "

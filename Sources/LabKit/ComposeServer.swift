@@ -54,11 +54,16 @@ public final class ComposeServer: ExperimentServer {
                 "the \(info.service) container did not start: docker compose -p \(Self.project) logs \(info.service)")
         }
         container = id
-        self.pid = pid
+        // with `init: true` the container's first process is docker-init; the server is its child
+        let children = ProcFiles.read("/proc/\(pid)/task/\(pid)/children")?.split(separator: " ").compactMap {
+            Int32($0)
+        }
+        let comm = ProcFiles.read("/proc/\(pid)/comm")?.trimmingCharacters(in: "\n") ?? ""
+        self.pid = (comm == "docker-init" || comm == "tini") ? (children?.first ?? pid) : pid
         let layout = CgroupLayout.detect()
         let unified = layout?.usesUnified ?? false
         self.unified = unified
-        let paths = ProcFiles.read("/proc/\(pid)/cgroup") ?? ""
+        let paths = ProcFiles.read("/proc/\(self.pid)/cgroup") ?? ""
         func folder(_ controller: String) -> String? {
             guard let layout, let mount = layout.mountPoint(of: controller) else { return nil }
             for line in paths.split(separator: "\n") {

@@ -1,0 +1,96 @@
+import DumbTestSupport
+import Foundation
+import LabKit
+import Testing
+
+/// The files of `labs/`: a README and a compose file per lab, in the course's order, whose
+/// steps are the checks' steps, whose links resolve, and whose figures come from labs/results.
+@Suite("labs/: the ten labs' files")
+struct LabFilesTests {
+    let labs = TestTools.repositoryRoot.appendingPathComponent("labs").path
+
+    @Test("a folder per lab, with a README and a compose file, in the course's order")
+    func folders() throws {
+        let folders = try FileManager.default.contentsOfDirectory(atPath: labs).filter { $0.first?.isNumber == true }
+            .sorted()
+        #expect(folders == LabCatalog.labs.map(\.folder))
+        for lab in LabCatalog.labs {
+            for file in ["README.md", "compose.yaml"] {
+                #expect(
+                    FileManager.default.fileExists(atPath: "\(labs)/\(lab.folder)/\(file)"), "\(lab.folder)/\(file)")
+            }
+        }
+        #expect(FileManager.default.fileExists(atPath: labs + "/README.md"))
+    }
+
+    @Test("each README's steps are the checks' steps, in order", arguments: LabCatalog.labs.map(\.id))
+    func steps(id: String) throws {
+        let lab = try #require(LabCatalog.lab(id))
+        let readme = try LabReadme(lab)
+        #expect(readme.stepTitles == lab.steps.map(\.title), "labs/\(lab.folder)/README.md")
+        #expect(readme.text.contains("./c10k_lab check \(lab.id)"))
+        #expect(readme.text.contains("./c10k_lab reset \(lab.id)"))
+        #expect(readme.text.hasPrefix("# Lab \(lab.id): \(lab.title)"))
+    }
+
+    @Test("every link and image path in labs/ resolves")
+    func links() throws {
+        let files = try FileManager.default.subpathsOfDirectory(atPath: labs).filter { $0.hasSuffix(".md") }
+        #expect(files.count >= 11)
+        for file in files {
+            let readme = try LabReadme(path: labs + "/" + file)
+            let folder = (labs + "/" + file as NSString).deletingLastPathComponent
+            for link in readme.relativeLinks {
+                let target = (folder as NSString).appendingPathComponent(link)
+                #expect(
+                    FileManager.default.fileExists(atPath: target),
+                    "labs/\(file) links to \(link), which does not exist")
+            }
+        }
+    }
+
+    @Test("the figures in the READMEs are what labs/results says (scripts/lab-results.py --check)")
+    func resultsBlocks() throws {
+        let check = try runShell("cd '\(TestTools.repositoryRoot.path)' && python3 scripts/lab-results.py --check")
+        #expect(check.status == 0, "\(check.output)")
+    }
+
+    @Test("no measured figure stands outside the results blocks", arguments: LabCatalog.labs.map(\.id))
+    func noLooseFigures(id: String) throws {
+        let readme = try LabReadme(try #require(LabCatalog.lab(id)))
+        // a figure with the unit of a measurement (the inputs — WAIT 3000, 64m, 10,000 clients — have none of these)
+        let measured = try NSRegularExpression(
+            pattern:
+                #"\b\d[\d,.]*\s?(req/s|µs|ms\b|KiB|MiB|bytes? per|B per|B each|% sys|%\s+in the kernel|threads per)"#)
+        let prose = readme.prose
+        let matches = measured.matches(in: prose, range: NSRange(prose.startIndex..., in: prose)).compactMap {
+            Range($0.range, in: prose).map { String(prose[$0]) }
+        }
+        // inputs: limits, stack sizes, think times, WAITs
+        let inputs: Set<String> = [
+            "64 MiB", "256 MiB", "8 MiB", "1 GiB", "64 KiB", "100 ms", "3000 ms", "5000 ms", "2 KiB", "45 KB", "8 KB",
+        ]
+        #expect(
+            matches.filter { !inputs.contains($0) }.isEmpty, "labs/\(id): figures outside the results block: \(matches)"
+        )
+    }
+
+    @Test(
+        "docker compose config is valid for every lab", .enabled(if: TestTools.has("docker")),
+        arguments: LabCatalog.labs.map(\.folder))
+    func compose(folder: String) throws {
+        let config = try runShell(
+            "cd '\(labs)/\(folder)' && docker compose config --quiet && docker compose config --services")
+        #expect(config.status == 0, "\(config.output)")
+        for service in ["server", "prometheus", "node-exporter", "grafana"] {
+            #expect(config.output.split(separator: "\n").contains(Substring(service)), "\(folder): \(config.output)")
+        }
+    }
+
+    @Test("the markdown passes the linter (pymarkdown)", .enabled(if: TestTools.has("pymarkdown")))
+    func lint() throws {
+        let root = TestTools.repositoryRoot.path
+        let lint = try runShell("cd '\(root)' && pymarkdown --config .pymarkdown.json scan --recurse labs")
+        #expect(lint.status == 0, "\(lint.output)")
+    }
+}

@@ -1,0 +1,20 @@
+# made by c10k_lab; run `gnuplot cgroup-memory.gp` in this folder to draw cgroup-memory.svg again
+set terminal svg size 960,560 dynamic enhanced font 'Helvetica,13' background rgb 'white'
+set output 'cgroup-memory.svg'
+set datafile separator ','
+set datafile missing NaN
+set title "server cgroup memory (kernel memory included): BURN 1000, 1 GiB limit, server on CPU 0"
+set xlabel "clients"
+set ylabel "MiB"
+set grid lc rgb '#dddddd'
+set key outside bottom center horizontal
+set border 3
+set tics nomirror
+set logscale x
+plot 'compare.csv' every ::1 using 2:(strcol(1) eq "dumb_iterative" ? $10/1048576.0 : NaN) with linespoints pt 7 ps 0.6 title "dumb\\_iterative", \
+     'compare.csv' every ::1 using 2:(strcol(1) eq "dumb_multithreaded" ? $10/1048576.0 : NaN) with linespoints pt 7 ps 0.6 title "dumb\\_multithreaded", \
+     'compare.csv' every ::1 using 2:(strcol(1) eq "dumb_epoll" ? $10/1048576.0 : NaN) with linespoints pt 7 ps 0.6 title "dumb\\_epoll", \
+     'compare.csv' every ::1 using 2:(strcol(1) eq "dumb_epoll_workers" ? $10/1048576.0 : NaN) with linespoints pt 7 ps 0.6 title "dumb\\_epoll\\_workers", \
+     'compare.csv' every ::1 using 2:(strcol(1) eq "dumb_reactor" ? $10/1048576.0 : NaN) with linespoints pt 7 ps 0.6 title "dumb\\_reactor", \
+     'compare.csv' every ::1 using 2:(strcol(1) eq "dumb_coro" ? $10/1048576.0 : NaN) with linespoints pt 7 ps 0.6 title "dumb\\_coro", \
+     'compare.csv' every ::1 using 2:(strcol(1) eq "dumb_nio" ? $10/1048576.0 : NaN) with linespoints pt 7 ps 0.6 title "dumb\\_nio"
