@@ -14,7 +14,7 @@
 #   make c10k_lab && ./c10k_lab doctor      # can this machine run every lab?
 #   make test          # everything CI checks: format, warnings, unit and black-box tests
 #   make all           # every binary, release build
-#   make reference-results   # labs/results: the measurements the labs quote (root, ~20 min)
+#   make reference-results   # labs/results: the measurements the labs quote (root, ~25 min)
 
 SWIFT ?= swift
 RELEASE := .build/release
@@ -58,7 +58,7 @@ test: lint check-warnings
 	$(SWIFT) test --skip LabSolutionTests
 	$(SWIFT) test --filter LabSolutionTests
 
-# The reference results the labs quote and their checks grade against (as root, about 20
+# The reference results the labs quote and their checks grade against (as root, about 25
 # minutes, on a quiet machine): every DUMB server's memory experiment under 64m and 256m,
 # and every server side by side. Each result file says how and on what machine it was made.
 REFERENCE_SERVERS := iterative multithreaded epoll epoll-workers reactor coro nio
