@@ -66,6 +66,7 @@ let package = Package(
     products: servers.map { .executable(name: $0.name, targets: [$0.name]) } + [
         .executable(name: "c10k_client", targets: ["c10k_client"]),
         .executable(name: "c10k_lab", targets: ["c10k_lab"]),
+        .executable(name: "dumb_fuzz", targets: ["dumb_fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -119,10 +120,18 @@ let package = Package(
         .executableTarget(
             name: "c10k_lab", dependencies: ["LabKit", "DumbSystem", "DumbCommandLine", argumentParser]),
 
+        // Fuzzing the protocol core (make fuzz): the targets with their reference model, libFuzzer's
+        // driver declared for the instrumented build, and the command that runs or replays them.
+        .target(name: "DumbFuzzing", dependencies: ["DumbProtocol"], path: "Sources/Fuzzing/DumbFuzzing"),
+        .target(name: "CFuzzing", path: "Sources/Fuzzing/CFuzzing"),
+        .executableTarget(
+            name: "dumb_fuzz", dependencies: ["DumbFuzzing", "CFuzzing"], path: "Sources/Fuzzing/dumb_fuzz"),
+
         .target(
             name: "DumbTestSupport", dependencies: ["DumbProtocol", "DumbSystem", "DumbMetrics", "CDumbSystem"],
             path: "Tests/DumbTestSupport"),
         .testTarget(name: "DumbProtocolTests", dependencies: ["DumbProtocol", "DumbTestSupport"]),
+        .testTarget(name: "DumbFuzzingTests", dependencies: ["DumbFuzzing", "DumbTestSupport"]),
         .testTarget(name: "DumbSystemTests", dependencies: ["DumbSystem", "DumbTestSupport"]),
         .testTarget(name: "DumbCommandLineTests", dependencies: ["DumbCommandLine", "DumbTestSupport"]),
         .testTarget(name: "DumbMetricsTests", dependencies: ["DumbMetrics", "DumbProtocol", "DumbTestSupport"]),

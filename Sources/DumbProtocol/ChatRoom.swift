@@ -237,7 +237,9 @@ public struct ChatRoom: Sendable {
             count -= 1
             unannounced.append(member.id)
         }
-        departures.append(Departure(descriptor: Int32(index), id: member.id, reason: member.leaving ?? reason))
+        // a member that was leaving but whose socket failed did not get what was queued for it
+        let why = reason == .failed ? .failed : member.leaving ?? reason
+        departures.append(Departure(descriptor: Int32(index), id: member.id, reason: why))
     }
 
     /// Tells the others who left; that may cut off more members, who are announced in turn.

@@ -33,7 +33,7 @@ public struct LineFramer: Sendable {
     }
 
     /// Bytes received and not yet handed out as lines.
-    var bufferedByteCount: Int { buffer.count - start }
+    public var bufferedByteCount: Int { buffer.count - start }
 
     /// Adds bytes as they came off the socket.
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {

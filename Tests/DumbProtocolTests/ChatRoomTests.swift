@@ -135,6 +135,20 @@ final class FakeSockets {
         #expect(room.member(4) == nil)
     }
 
+    /// Found by the chat fuzz target: the departure said `left` ("got what was queued") for a
+    /// leaver whose socket failed before its greeting was written.
+    @Test func aLeaverWhoseSocketFailsIsReportedFailed() {
+        var room = ChatRoom()
+        sockets.room[3] = 4  // the kernel takes 4 bytes of the greeting, then nothing
+        room.join(3, send: sockets.send)
+        room.endOfInput(3, send: sockets.send)
+        #expect(finishTurn(&room).isEmpty, "it leaves once its greeting is written")
+        sockets.failing = [3]
+        room.flush(3, send: sockets.send)
+        #expect(finishTurn(&room) == [ChatRoom.Departure(descriptor: 3, id: 1, reason: .failed)])
+        #expect(room.member(3) == nil)
+    }
+
     @Test func queuedMembersComeBackOnceEach() {
         var room = ChatRoom()
         for descriptor: Int32 in [3, 4, 5] { room.join(descriptor, send: sockets.send) }
