@@ -20,10 +20,10 @@ public struct ScrapedMetrics: Sendable {
         values.filter { $0.key == name || $0.key.hasPrefix(name + "{") }
     }
 
-    /// `GET /metrics` from 127.0.0.1:`port`.
-    public static func scrape(port: Int, timeout: Double = 30) throws -> ScrapedMetrics {
-        let client = try TestClient(port: port)
-        try client.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    /// `GET /metrics` from `host`:`port`.
+    public static func scrape(port: Int, host: String = "127.0.0.1", timeout: Double = 30) throws -> ScrapedMetrics {
+        let client = try TestClient(port: port, host: host)
+        try client.send("GET /metrics HTTP/1.1\r\nHost: \(host)\r\n\r\n")
         guard try client.waitForClose(timeout: timeout) else {
             throw TestFailure("the metrics endpoint on port \(port) did not answer within \(timeout) s")
         }

@@ -22,6 +22,9 @@ public struct ServerUnderTest: Sendable, CustomStringConvertible {
 
     public var description: String { binary }
 
+    /// A chat server (select_chat, epoll_chat): the chat protocol, not DUMB.
+    public var isChat: Bool { binary.hasSuffix("_chat") }
+
     /// Starts the server on a port the kernel chooses.
     public func start(_ extraArguments: [String] = [], environment: [String: String] = [:]) throws -> ServerProcess {
         try ServerProcess.start(binary, arguments: arguments + extraArguments, environment: environment)

@@ -1,5 +1,6 @@
 import DumbSystem
 import Foundation
+import Testing
 
 /// What the tests find on the machine and in the repository.
 public enum TestTools {
@@ -14,8 +15,11 @@ public enum TestTools {
         }
     }
 
-    /// Whether Debian's promtool is installed.
-    public static let hasPromtool = FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool")
+    /// Whether promtool (Debian's `prometheus` package) is on the PATH. The checks that need
+    /// it are their own tests, shown as skipped without it, with ``promtoolMissing`` as why.
+    public static let hasPromtool = has("promtool")
+    public static let promtoolMissing: Comment =
+        "promtool is not on the PATH: install Debian's prometheus package (.ci/run does) to run this check"
 
     /// promtool's verdict on a Prometheus exposition text: its output, empty when clean.
     public static func promtoolProblems(_ text: String) throws -> String {

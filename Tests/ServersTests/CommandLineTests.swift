@@ -20,15 +20,58 @@ struct CommandLineTests {
         }
     }
 
-    @Test("options come from the environment; the command line wins", arguments: ServerUnderTest.all)
+    /// Starts `binary` as given and waits for its "listening on" line.
+    func started(_ binary: String, _ arguments: [String], _ environment: [String: String]) throws -> ServerProcess {
+        let process = try ServerProcess(binary, arguments: arguments, environment: environment)
+        guard eventually(timeout: 60, { process.log.contains(" listening on ") || !process.isRunning }),
+            process.isRunning
+        else { throw TestFailure("\(binary) did not start: \(process.log)") }
+        return process
+    }
+
+    /// Every option all servers share, from its variable alone, then with the command line
+    /// giving another value: each setting is seen where it acts (the address it listens on,
+    /// the metrics endpoint's, the backlog it logs, the lines its log level lets through).
+    @Test(
+        "every shared option comes from its variable, and the command line wins",
+        arguments: ServerUnderTest.all + ServerUnderTest.chat)
     func environment(server: ServerUnderTest) throws {
-        let process = try ServerProcess.start(
-            server.binary, arguments: ["--metrics-port", "0"],
-            environment: ["DUMB_PORT": "0", "DUMB_LOG_LEVEL": "debug", "DUMB_BACKLOG": "77"])
-        #expect(process.log.contains("backlog=77"))
-        let client = try TestClient(port: process.port)
-        try client.send("PING\n")
-        #expect(try client.readLine() == "PONG")
+        // 127.0.0.2 is loopback too: a listener there is not one on 127.0.0.1
+        let environment = [
+            "DUMB_HOST": "127.0.0.2", "DUMB_PORT": String(try freeLoopbackPort()),
+            "DUMB_METRICS_PORT": String(try freeLoopbackPort()), "DUMB_BACKLOG": "77", "DUMB_LOG_LEVEL": "notice",
+            "DUMB_CLIENT_BUFFER": "16k",
+        ]
+        let fromEnvironment = try started(server.binary, server.arguments, environment)
+        let log = fromEnvironment.log
+        #expect(log.contains("listening on 127.0.0.2:\(environment["DUMB_PORT"]!)"), "\(log)")
+        #expect(log.contains("backlog=77"), "\(log)")
+        #expect(!log.contains(" info "), "DUMB_LOG_LEVEL=notice lets info lines through: \(log)")
+        if server.isChat { #expect(log.contains("buffer holds 16384 bytes"), "\(log)") }
+        let client = try TestClient(port: Int(environment["DUMB_PORT"]!)!, host: "127.0.0.2")
+        if server.isChat {
+            #expect(try client.readLine()?.hasPrefix("WELCOME") == true)
+        } else {
+            try client.send("PING\n")
+            #expect(try client.readLine() == "PONG")
+        }
+        _ = try ScrapedMetrics.scrape(port: Int(environment["DUMB_METRICS_PORT"]!)!, host: "127.0.0.2")
+        fromEnvironment.stop()
+
+        let (port, metricsPort) = (try freeLoopbackPort(), try freeLoopbackPort())
+        let fromCommandLine = try started(
+            server.binary,
+            server.arguments + [
+                "--host", "127.0.0.1", "--port", "\(port)", "--metrics-port", "\(metricsPort)", "--backlog", "55",
+                "--log-level", "info",
+            ] + (server.isChat ? ["--client-buffer", "32k"] : []), environment)
+        let both = fromCommandLine.log
+        #expect(both.contains("listening on 127.0.0.1:\(port)"), "\(both)")
+        #expect(both.contains("backlog=55"), "\(both)")
+        #expect(both.contains(" info "), "--log-level info did not win over DUMB_LOG_LEVEL=notice: \(both)")
+        if server.isChat { #expect(both.contains("buffer holds 32768 bytes"), "\(both)") }
+        _ = try TestClient(port: port)
+        _ = try ScrapedMetrics.scrape(port: metricsPort)
     }
 
     @Test("bad values are refused with a message that says what to do", arguments: ServerUnderTest.all)

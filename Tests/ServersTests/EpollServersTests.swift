@@ -10,33 +10,89 @@ struct EpollServersTests {
     static let taskset = "/usr/bin/taskset"
     static let hasTaskset = FileManager.default.isExecutableFile(atPath: taskset)
 
-    @Test("dumb_epoll: a PING sent on another connection during a long BURN is answered only after the BURN")
-    func burnStallsEveryClient() throws {
-        let process = try ServerProcess.startWithMetrics("dumb_epoll")
-        let other = try TestClient(port: process.port)
-        try other.send("PING\n")
-        #expect(try other.readLine() == "PONG")  // accepted and registered with the loop
-        let receivedBefore = try #require(try process.scrapeMetrics()["dumb_bytes_received_total"])
+    /// A BURN long enough to tell a stalled loop from a free one in any build: about two
+    /// seconds (a debug build burns about 200 times slower than a release one), measured on
+    /// `process` first.
+    static func longBurn(on process: ServerProcess) throws -> String {
+        let probe = try TestClient(port: process.port)
+        let started = SystemClock.now()
+        try probe.send("BURN 10000000\n")
+        #expect(try probe.readLine(timeout: 600)?.hasPrefix("RESULT ") == true)
+        let seconds = max(Double(SystemClock.now() - started) / 1e9, 1e-4)
+        let iterations = min(1_000_000_000, max(10_000_000, Int(10_000_000 * 2 / seconds)))
+        return "BURN \(iterations)\n"
+    }
 
-        let burner = try TestClient(port: process.port)
-        let burn = "BURN 10000000\n"  // about 2 s in a debug build, 10 ms in a release one
+    /// Sends `burn` on `burner` and waits until the server has read it: the loop counts a
+    /// connection's bytes as it reads them and, in the same turn, parses the line and runs the
+    /// BURN (or hands it off). No timing involved.
+    static func startBurn(_ burn: String, on burner: TestClient, _ process: ServerProcess) throws {
+        let receivedBefore = try #require(try process.scrapeMetrics()["dumb_bytes_received_total"])
         try burner.send(burn)
-        // The loop counts a connection's bytes as it reads them and, in the same turn, goes on
-        // to parse the line and run the BURN, without returning to epoll_wait. Once the bytes
-        // are counted (the metrics endpoint has its own thread), the loop is in the BURN or
-        // past it: no timing involved.
         let receivedAll = receivedBefore + Double(burn.utf8.count)
         #expect(
             eventually(timeout: 120) { (try? process.scrapeMetrics()["dumb_bytes_received_total"]) == receivedAll },
             "the server never read the BURN")
+    }
+
+    @Test(
+        "a PING on another connection during a long BURN: after it on dumb_epoll (one loop), before it on dumb_reactor",
+        arguments: ["dumb_epoll", "dumb_reactor"])
+    func burnStallsOnlyTheLoopItRunsOn(binary: String) throws {
+        let process = try ServerProcess.startWithMetrics(binary)
+        let burn = try Self.longBurn(on: process)
+        let other = try TestClient(port: process.port)
+        try other.send("PING\n")
+        #expect(try other.readLine() == "PONG")  // accepted and registered with the loop
+        let burnsBefore = try process.scrapeMetrics()[#"dumb_requests_total{command="BURN"}"#] ?? 0
+        let burner = try TestClient(port: process.port)
+        try Self.startBurn(burn, on: burner, process)
 
         try other.send("PING\n")
         #expect(try other.readLine(timeout: 600) == "PONG")
-        // The PONG is written only after the BURN's RESULT was handed to the kernel (and counted)
-        // on the same thread: a server whose loop did not stall would show 0 BURNs here.
-        let metrics = try process.scrapeMetrics()
-        #expect(metrics[#"dumb_requests_total{command="BURN"}"#] == 1, "the PING was answered during the BURN")
-        #expect(try burner.readLine()?.hasPrefix("RESULT ") == true)
+        // dumb_epoll writes the PONG only after the BURN's RESULT was handed to the kernel (and
+        // counted) on the same thread; dumb_reactor answers while a worker burns
+        let burns = try process.scrapeMetrics()[#"dumb_requests_total{command="BURN"}"#] ?? 0
+        if binary == "dumb_epoll" {
+            #expect(burns == burnsBefore + 1, "the PING was answered during the BURN: the loop did not stall")
+            #expect(burner.isReadable(within: 0), "the RESULT is not there although the PING came after it")
+        } else {
+            #expect(burns == burnsBefore, "the PING waited for the BURN")
+            #expect(!burner.isReadable(within: 0), "the BURN ended before the PING was answered")
+        }
+        #expect(try burner.readLine(timeout: 600)?.hasPrefix("RESULT ") == true)
+    }
+
+    @Test("dumb_epoll_workers: a long BURN stalls the clients of its own loop, not the other loop's")
+    func burnStallsOnlyItsOwnLoop() throws {
+        let process = try ServerProcess.startWithMetrics("dumb_epoll_workers", arguments: ["--workers", "2"])
+        let burn = try Self.longBurn(on: process)
+        // which loop each connection is on: the loop whose request count its PING raised
+        var onLoop: [String: [TestClient]] = ["0": [], "1": []]
+        var counts = ["0": 0.0, "1": 0.0]
+        for _ in 0..<200 where onLoop["0"]!.count < 2 || onLoop["1"]!.isEmpty {
+            let client = try TestClient(port: process.port)
+            try client.send("PING\n")
+            #expect(try client.readLine() == "PONG")
+            let metrics = try process.scrapeMetrics()
+            for loop in ["0", "1"] {
+                let now = metrics[#"dumb_worker_requests_total{worker="\#(loop)"}"#] ?? 0
+                if now > counts[loop]! { onLoop[loop]!.append(client) }
+                counts[loop] = now
+            }
+        }
+        let (burner, sameLoop) = (try #require(onLoop["0"]?.first), try #require(onLoop["0"]?.last))
+        let otherLoop = try #require(onLoop["1"]?.first)
+        #expect(burner !== sameLoop, "two connections on loop 0")
+        try Self.startBurn(burn, on: burner, process)
+
+        try otherLoop.send("PING\n")
+        #expect(try otherLoop.readLine(timeout: 600) == "PONG")
+        #expect(!burner.isReadable(within: 0), "the BURN ended before the other loop's PING was answered")
+        try sameLoop.send("PING\n")
+        #expect(try sameLoop.readLine(timeout: 600) == "PONG")
+        #expect(burner.isReadable(within: 0), "loop 0 answered a PING during its own BURN")
+        #expect(try burner.readLine(timeout: 600)?.hasPrefix("RESULT ") == true)
     }
 
     @Test("dumb_epoll --metrics-port 0: one thread under 400 connections, WAITs and STREAMs under way")

@@ -30,39 +30,47 @@ public enum ChatTarget {
         var input = FuzzInput(data)
         let bytes = input.payload
         var room = ChatRoom(outboxLimit: outboxLimit, maxLineLength: maxLineLength)
-        var clients: [Int: Client] = [:]  // by id
-        var onDescriptor: [Int32: Int] = [:]  // the id on each open descriptor
+        // by id (the room numbers them from 1; 0 stands for the one being greeted), and the id
+        // on each open descriptor: arrays, as dictionaries would cost most of each run
+        var clients = [Client(id: 0, joinedAt: 0)]
+        var onDescriptor = [Int?](repeating: nil, count: 8)
+        var openCount = 0
         var failure: FuzzFailure?
         var operation = 0
         var cursor = 0
 
         // the kernel: takes what the descriptor's window allows, or fails the socket
         func send(_ descriptor: Int32, _ message: UnsafeRawBufferPointer) -> Int? {
-            guard let id = onDescriptor[descriptor] else {
+            guard let id = onDescriptor[Int(descriptor)] else {
                 failure = failure ?? FuzzFailure("the room wrote to descriptor \(descriptor), which is closed")
                 return nil
             }
-            if clients[id]!.window < 0 { return nil }
-            let taken = min(clients[id]!.window, message.count)
-            if clients[id]!.window != .max { clients[id]!.window -= taken }
-            clients[id]!.received += message.prefix(taken)
+            if clients[id].window < 0 { return nil }
+            let taken = min(clients[id].window, message.count)
+            if clients[id].window != .max { clients[id].window -= taken }
+            clients[id].received += message.prefix(taken)
             return taken
         }
         func serve() {
             while let descriptor = room.nextQueued() { room.flush(descriptor, send: send) }
             while let departure = room.nextDeparture() {
-                guard let id = onDescriptor.removeValue(forKey: departure.descriptor), id == departure.id else {
+                guard let id = onDescriptor[Int(departure.descriptor)], id == departure.id else {
                     failure = failure ?? FuzzFailure("departure of \(departure) for a descriptor not open")
                     continue
                 }
-                clients[id]!.departed = true
-                if clients[id]!.stoppedAt == nil { clients[id]!.stoppedAt = operation }
-                if departure.reason == .tooSlow || departure.reason == .failed { clients[id]!.cutOff = true }
+                onDescriptor[Int(departure.descriptor)] = nil
+                openCount -= 1
+                clients[id].departed = true
+                if clients[id].stoppedAt == nil { clients[id].stoppedAt = operation }
+                if departure.reason == .tooSlow || departure.reason == .failed { clients[id].cutOff = true }
             }
         }
         // a server reads only from members still reading; it may find any socket failed
         func pickDescriptor(reading: Bool = false) -> Int32? {
-            let open = onDescriptor.keys.sorted().filter { !reading || room.member($0)?.isReading == true }
+            var open: [Int32] = []
+            for descriptor in onDescriptor.indices where onDescriptor[descriptor] != nil {
+                if !reading || room.member(Int32(descriptor))?.isReading == true { open.append(Int32(descriptor)) }
+            }
             return open.isEmpty ? nil : open[Int(input.next() % UInt64(open.count))]
         }
 
@@ -72,55 +80,62 @@ public enum ChatTarget {
             cursor += 1
             switch code % 8 {
             case 0, 1:
-                guard onDescriptor.count < 6 else { continue }
-                let descriptor = (0...).lazy.map(Int32.init).first { onDescriptor[$0] == nil }!
-                onDescriptor[descriptor] = -1  // open before the room greets it
+                guard openCount < 6 else { continue }
+                let descriptor = onDescriptor.firstIndex { $0 == nil }!
+                onDescriptor[descriptor] = 0  // open before the room greets it
+                openCount += 1
                 var window = Int.max
                 if input.next() % 4 == 0 { window = Int(input.next() % 300) }
-                clients[-1] = Client(id: -1, joinedAt: operation, window: window)
-                let id = room.join(descriptor, send: send)
-                let greeted = clients.removeValue(forKey: -1)!
-                guard clients[id] == nil else { throw FuzzFailure("the room gave client-\(id) a second time") }
-                clients[id] = Client(id: id, joinedAt: operation, received: greeted.received, window: greeted.window)
+                clients[0] = Client(id: 0, joinedAt: operation, window: window)
+                let id = room.join(Int32(descriptor), send: send)
+                guard id == clients.count else {
+                    throw FuzzFailure("the room numbered a client \(id) after \(clients.count - 1)")
+                }
+                clients.append(
+                    Client(id: id, joinedAt: operation, received: clients[0].received, window: clients[0].window))
                 onDescriptor[descriptor] = id
             case 2, 3, 4:
-                guard let descriptor = pickDescriptor(reading: true), let id = onDescriptor[descriptor] else {
+                guard let descriptor = pickDescriptor(reading: true), let id = onDescriptor[Int(descriptor)] else {
                     continue
                 }
                 let count = min(bytes.count - cursor, input.size(upTo: 80))
                 let chunk = Array(bytes[cursor..<(cursor + count)])
                 cursor += count
-                model(&clients[id]!, received: chunk, at: operation)
+                model(&clients[id], received: chunk, at: operation)
                 chunk.withUnsafeBytes { room.received($0, from: descriptor, send: send) }
             case 5:
-                guard let descriptor = pickDescriptor(reading: true), let id = onDescriptor[descriptor] else {
+                guard let descriptor = pickDescriptor(reading: true), let id = onDescriptor[Int(descriptor)] else {
                     continue
                 }
-                if clients[id]!.stoppedAt == nil { clients[id]!.stoppedAt = operation }
+                if clients[id].stoppedAt == nil { clients[id].stoppedAt = operation }
                 room.endOfInput(descriptor, send: send)
             case 6:
-                guard let descriptor = pickDescriptor(), let id = onDescriptor[descriptor] else { continue }
-                if clients[id]!.stoppedAt == nil { clients[id]!.stoppedAt = operation }
-                clients[id]!.cutOff = true
+                guard let descriptor = pickDescriptor(), let id = onDescriptor[Int(descriptor)] else { continue }
+                if clients[id].stoppedAt == nil { clients[id].stoppedAt = operation }
+                clients[id].cutOff = true
                 room.failed(descriptor, send: send)
             default:
-                guard let descriptor = pickDescriptor(), let id = onDescriptor[descriptor] else { continue }
+                guard let descriptor = pickDescriptor(), let id = onDescriptor[Int(descriptor)] else { continue }
                 let roll = input.next() % 8
-                clients[id]!.window = roll == 0 ? -1 : roll < 4 ? Int(input.next() % 200) : .max
+                clients[id].window = roll == 0 ? -1 : roll < 4 ? Int(input.next() % 200) : .max
                 room.flush(descriptor, send: send)
             }
             serve()
             if let failure { throw failure }
-            let reading = onDescriptor.keys.filter { room.member($0)?.isReading == true }.count
+            let reading = onDescriptor.indices.filter {
+                onDescriptor[$0] != nil && room.member(Int32($0))?.isReading == true
+            }.count
             if room.count != reading { throw FuzzFailure("the room counts \(room.count) members, \(reading) read") }
         }
         // the end: every kernel takes everything, what is queued goes out
         operation += 1
-        for id in clients.keys where clients[id]!.window >= 0 { clients[id]!.window = .max }
-        for descriptor in onDescriptor.keys.sorted() { room.flush(descriptor, send: send) }
+        for id in clients.indices where clients[id].window >= 0 { clients[id].window = .max }
+        for descriptor in onDescriptor.indices where onDescriptor[descriptor] != nil {
+            room.flush(Int32(descriptor), send: send)
+        }
         serve()
         if let failure { throw failure }
-        for client in clients.values.sorted(by: { $0.id < $1.id }) {
+        for client in clients.dropFirst() {
             try check(client, clients)
         }
     }
@@ -145,7 +160,7 @@ public enum ChatTarget {
         }
     }
 
-    static func check(_ client: Client, _ clients: [Int: Client]) throws(FuzzFailure) {
+    static func check(_ client: Client, _ clients: [Client]) throws(FuzzFailure) {
         var messages = client.received.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map {
             String(decoding: $0, as: UTF8.self)
         }
@@ -162,7 +177,7 @@ public enum ChatTarget {
         var about: [Int: [String]] = [:]
         for message in messages.dropFirst() {
             guard message.hasPrefix("client-"), let id = Int(message.dropFirst(7).prefix { $0.isNumber }),
-                clients[id] != nil, id != client.id
+                id >= 1, id < clients.count, id != client.id
             else { throw FuzzFailure("client-\(client.id) got \(message)") }
             about[id, default: []].append(message)
         }
@@ -171,7 +186,7 @@ public enum ChatTarget {
         let joined = client.joinedAt
         let stopped = client.stoppedAt ?? .max
         func reaches(_ t: Int) -> Bool { t > joined && (t < stopped || (t == stopped && client.cutOff)) }
-        for other in clients.values where other.id != client.id {
+        for other in clients.dropFirst() where other.id != client.id {
             let name = "client-\(other.id)"
             var expected: [String] = []
             if reaches(other.joinedAt) { expected.append("\(name) joined") }

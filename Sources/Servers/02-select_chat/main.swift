@@ -41,6 +41,7 @@ struct SelectChat: ParsableCommand {
         let (listener, stop) = (server.listener.descriptor, server.stopDescriptor)
         let turns = server.metrics.makeEventLoopIterationHistogram()
         var room = ChatRoom(outboxLimit: chat.clientBufferBytes)
+        server.logger.notice("each client's outgoing buffer holds \(chat.clientBufferBytes) bytes (--client-buffer)")
         var sockets = ChatSockets(metrics: server.metrics, logger: server.logger)
         let serverFull = ChatMessages.serverFull(descriptorLimit: DescriptorSet.capacity)
         /// While set, the listener is not watched: see acceptClients.

@@ -39,6 +39,7 @@ struct EpollChat: ParsableCommand {
         let (listener, stop) = (server.listener.descriptor, server.stopDescriptor)
         let turns = server.metrics.makeEventLoopIterationHistogram()
         var room = ChatRoom(outboxLimit: chat.clientBufferBytes)
+        server.logger.notice("each client's outgoing buffer holds \(chat.clientBufferBytes) bytes (--client-buffer)")
         var sockets = ChatSockets(metrics: server.metrics, logger: server.logger)
         // epoll remembers what it watches: the listener and the stop signal, once.
         let epoll = try Epoll(capacity: 1024)
