@@ -14,6 +14,12 @@
 #   make c10k_lab && ./c10k_lab doctor      # can this machine run every lab?
 #   make test          # everything CI checks: format, warnings, unit and black-box tests
 #   make all           # every binary, release build
+#   make soak MINUTES=30 [SERVERS=dumb_epoll,dumb_nio]   # soak test, minutes per server (docs/reliability.md)
+#   make soak-ci       # the soak's short form: 2 minutes on dumb_epoll
+#   make fuzz [FUZZ_SECONDS=300] [FUZZ_TARGETS="session chat"]   # libFuzzer, seconds per target
+#   make fuzz-ci       # the fuzzers' short form: 30 s per target
+#   make sanitize      # the suites against TSan and ASan builds of the servers and the client
+#   make sanitize-ci   # the TSan pass on dumb_reactor and dumb_coro
 #   make reference-results   # labs/results: the measurements the labs quote (root, ~25 min)
 
 SWIFT ?= swift
@@ -22,7 +28,7 @@ RELEASE := .build/release
 SERVERS := dumb_iterative select_chat epoll_chat dumb_multithreaded dumb_epoll dumb_epoll_workers dumb_reactor dumb_coro dumb_nio
 BINARIES := $(SERVERS) c10k_client
 
-.PHONY: all test build lint format check-warnings clean c10k_lab reference-results $(BINARIES)
+.PHONY: all test build lint format check-warnings clean c10k_lab reference-results soak soak-ci fuzz fuzz-build fuzz-ci sanitize sanitize-ci $(BINARIES)
 
 all: c10k_lab
 
@@ -78,6 +84,56 @@ reference-results: c10k_lab
 		XDG_STATE_HOME=$$state ./c10k_lab reset $${lab%%-*} >/dev/null; \
 	done; rm -rf $$state
 	python3 scripts/lab-results.py
+
+# The soak test (docs/reliability.md): for MINUTES per server, mixed load from c10k_client and
+# an adversary (churn, resets, slow readers and senders) against each event-driven server;
+# fails on a wrong answer, a leak of memory or descriptors, or an unclean exit. Results, every
+# sample and the logs in soak/results/. SERVERS, given on the command line, is a comma (or
+# space) list and replaces SOAK_SERVERS (the Makefile's own SERVERS lists the chat servers too).
+MINUTES ?= 30
+SOAK_SERVERS := dumb_epoll dumb_epoll_workers dumb_reactor dumb_coro dumb_nio
+SOAK_JSON ?= soak/results/soak.json
+comma := ,
+empty :=
+space := $(empty) $(empty)
+soak_servers = $(if $(filter command line,$(origin SERVERS)),$(subst $(comma),$(space),$(SERVERS)),$(SOAK_SERVERS))
+soak:
+	for product in $(soak_servers) c10k_client; do $(SWIFT) build -c release --product $$product || exit 1; done
+	python3 scripts/soak.py --minutes $(MINUTES) --servers $(subst $(space),$(comma),$(strip $(soak_servers))) \
+		--bin $(RELEASE) --json $(SOAK_JSON)
+
+soak-ci:
+	$(MAKE) soak MINUTES=2 SERVERS=dumb_epoll SOAK_JSON=soak/results/soak-ci.json
+
+# Fuzzing the protocol core (docs/reliability.md): the dumb_fuzz targets under libFuzzer, in a
+# release build with the address sanitizer and coverage. libFuzzer's driver is linked without
+# its main (SwiftPM gives executables their own), so the flags are spelled out here instead of
+# -sanitize=fuzzer.
+FUZZ_TARGETS ?= framer session verifier chat
+FUZZ_SECONDS ?= 300
+FUZZER_LIBRARY = $(firstword $(wildcard $(dir $(realpath $(shell command -v $(SWIFT))))../lib/clang/*/lib/linux/libclang_rt.fuzzer_no_main-$(shell uname -m).a))
+FUZZ_FLAGS = -c release --scratch-path .build-fuzz -Xswiftc -sanitize=address \
+	-Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp -Xswiftc -DFUZZING \
+	-Xlinker $(FUZZER_LIBRARY) -Xlinker -lstdc++
+fuzz-build:
+	@test -n "$(FUZZER_LIBRARY)" || { echo "no libclang_rt.fuzzer_no_main in the Swift toolchain next to $$(command -v $(SWIFT)): install a swift.org toolchain"; exit 1; }
+	$(SWIFT) build --product dumb_fuzz $(FUZZ_FLAGS)
+
+fuzz: fuzz-build
+	scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-ci:
+	$(MAKE) fuzz FUZZ_SECONDS=30
+
+# The black-box suites against servers built with ThreadSanitizer (the threaded servers) and
+# AddressSanitizer with LeakSanitizer (every server and c10k_client); any report fails
+# (docs/reliability.md). CI runs the TSan pass on dumb_reactor and dumb_coro.
+sanitize:
+	scripts/sanitize.sh thread
+	scripts/sanitize.sh address
+
+sanitize-ci:
+	scripts/sanitize.sh thread dumb_reactor dumb_coro
 
 clean:
 	rm -f $(BINARIES) c10k_lab

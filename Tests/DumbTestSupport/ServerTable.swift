@@ -1,3 +1,5 @@
+import Foundation
+
 /// Every server of the lab, as the black-box suites run them. A new server joins every
 /// conformance, stall and robustness test with one line here.
 public struct ServerUnderTest: Sendable, CustomStringConvertible {
@@ -37,8 +39,20 @@ public struct ServerUnderTest: Sendable, CustomStringConvertible {
 }
 
 extension ServerUnderTest {
-    /// The DUMB protocol servers, in the order of the walkthrough.
-    public static let all: [ServerUnderTest] = [
+    /// The DUMB protocol servers, in the order of the walkthrough; only those named in
+    /// `DUMB_TEST_SERVERS` (comma-separated) when it is set, as `make sanitize` runs the suites
+    /// on the servers it built with a sanitizer.
+    public static let all: [ServerUnderTest] = selected(from: every)
+
+    static func selected(from servers: [ServerUnderTest]) -> [ServerUnderTest] {
+        guard let names = ProcessInfo.processInfo.environment["DUMB_TEST_SERVERS"], !names.isEmpty else {
+            return servers
+        }
+        let wanted = Set(names.split(separator: ",").map(String.init))
+        return servers.filter { wanted.contains($0.binary) }
+    }
+
+    static let every: [ServerUnderTest] = [
         ServerUnderTest("dumb_iterative", .iterative),
         ServerUnderTest("dumb_multithreaded", .concurrent),
         ServerUnderTest("dumb_epoll", .concurrent),
@@ -55,8 +69,8 @@ extension ServerUnderTest {
 extension ServerUnderTest {
     /// The chat servers: the chat protocol, not DUMB, so they stay out of `all` and are
     /// tested by ChatTests.
-    public static let chat: [ServerUnderTest] = [
+    public static let chat: [ServerUnderTest] = selected(from: [
         ServerUnderTest("select_chat", .concurrent),
         ServerUnderTest("epoll_chat", .concurrent),
-    ]
+    ])
 }
