@@ -67,23 +67,40 @@ struct EpollServersTests {
     func burnStallsOnlyItsOwnLoop() throws {
         let process = try ServerProcess.startWithMetrics("dumb_epoll_workers", arguments: ["--workers", "2"])
         let burn = try Self.longBurn(on: process)
-        // which loop each connection is on: the loop whose request count its PING raised
+        // which loop each connection is on: the loop whose request count its PING raised,
+        // counted from what the loops served before (the calibrating BURN's connection may be on
+        // either) and once the count has risen (a loop counts a request after its write)
+        func served() throws -> [String: Double] {
+            let metrics = try process.scrapeMetrics()
+            return ["0", "1"].reduce(into: [:]) {
+                $0[$1] = metrics[#"dumb_worker_requests_total{worker="\#($1)"}"#] ?? 0
+            }
+        }
         var onLoop: [String: [TestClient]] = ["0": [], "1": []]
-        var counts = ["0": 0.0, "1": 0.0]
+        func total(_ counts: [String: Double]) -> Double { counts.values.reduce(0, +) }
+        var counts = try served()
+        #expect(
+            try eventually { () throws -> Bool in
+                counts = try served()
+                return total(counts) == 1
+            }, "the calibrating BURN")
         for _ in 0..<200 where onLoop["0"]!.count < 2 || onLoop["1"]!.isEmpty {
             let client = try TestClient(port: process.port)
             try client.send("PING\n")
             #expect(try client.readLine() == "PONG")
-            let metrics = try process.scrapeMetrics()
-            for loop in ["0", "1"] {
-                let now = metrics[#"dumb_worker_requests_total{worker="\#(loop)"}"#] ?? 0
-                if now > counts[loop]! { onLoop[loop]!.append(client) }
-                counts[loop] = now
-            }
+            var now = counts
+            #expect(
+                try eventually { () throws -> Bool in
+                    now = try served()
+                    return total(now) == total(counts) + 1
+                })
+            for loop in ["0", "1"] where now[loop]! > counts[loop]! { onLoop[loop]!.append(client) }
+            counts = now
         }
         let (burner, sameLoop) = (try #require(onLoop["0"]?.first), try #require(onLoop["0"]?.last))
         let otherLoop = try #require(onLoop["1"]?.first)
         #expect(burner !== sameLoop, "two connections on loop 0")
+        #expect(onLoop["0"]!.allSatisfy { $0 !== otherLoop }, "a connection counted on both loops")
         try Self.startBurn(burn, on: burner, process)
 
         try otherLoop.send("PING\n")
@@ -93,6 +110,29 @@ struct EpollServersTests {
         #expect(try sameLoop.readLine(timeout: 600) == "PONG")
         #expect(burner.isReadable(within: 0), "loop 0 answered a PING during its own BURN")
         #expect(try burner.readLine(timeout: 600)?.hasPrefix("RESULT ") == true)
+    }
+
+    @Test(
+        "a client that resets right after its WAIT, while the loop burns, is closed at once, not when the WAIT ends",
+        arguments: ["dumb_epoll", "dumb_epoll_workers"])
+    func resetWithTheWaitClosesAtOnce(binary: String) throws {
+        // one loop, so the WAIT and the reset arrive while it burns: epoll reports both in one
+        // event (input, error, hang-up), which the loop must not take for a WAIT to time
+        let process = try ServerProcess.startWithMetrics(
+            binary, arguments: binary == "dumb_epoll" ? [] : ["--workers", "1"])
+        let burn = try Self.longBurn(on: process)
+        let burner = try TestClient(port: process.port)
+        let waiters = try (0..<4).map { _ in try TestClient(port: process.port) }
+        #expect(eventually { (try? process.scrapeMetrics()["dumb_connections_accepted_total"]) == 6 })
+        try Self.startBurn(burn, on: burner, process)
+        for waiter in waiters {
+            try waiter.send("WAIT 600000\n")
+            waiter.reset()
+        }
+        #expect(try burner.readLine(timeout: 600)?.hasPrefix("RESULT ") == true)
+        #expect(
+            eventually(timeout: 60) { (try? process.scrapeMetrics()["dumb_connections_active"]) == 1 },
+            "the reset connections are still open, waiting for their WAIT to end")
     }
 
     @Test("dumb_epoll --metrics-port 0: one thread under 400 connections, WAITs and STREAMs under way")

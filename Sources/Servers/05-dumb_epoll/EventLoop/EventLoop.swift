@@ -84,12 +84,14 @@ public final class EventLoop {
                 try acceptAll()
             } else if descriptor == stopDescriptor {
                 ServerStartup.exit(server, StopSignal.pending!)
-            } else if connections[descriptor]?.session.isAwaiting == true {
-                // Its WAIT runs: the timer serves it. A reset or a hang-up cannot be
-                // answered, though: close it now, not when the WAIT ends (up to 10 min).
-                if !flags.isDisjoint(with: [.error, .hangUp]) { close(descriptor) }
             } else {
-                serve(descriptor)
+                serve(descriptor)  // not while its WAIT runs: the timer serves it then
+                // A reset or a hang-up cannot be answered. If the connection is in a WAIT (one
+                // under way, or one read just now, sent right before the reset), no other event
+                // will come for it: close it now, not when the WAIT ends (up to 10 min).
+                if !flags.isDisjoint(with: [.error, .hangUp]), connections[descriptor]?.session.isAwaiting == true {
+                    close(descriptor)
+                }
             }
         }
         let now = SystemClock.now()
