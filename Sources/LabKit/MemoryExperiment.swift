@@ -225,7 +225,7 @@ public struct MemoryExperiment {
             server: options.server.binary, service: options.server.service,
             mode: options.compose ? "compose" : "native",
             memoryLimitBytes: options.memory, request: options.request, step: options.step, maximum: options.maximum,
-            samples: samples, failure: failure, heldConnections: samples.map(\.connections).max() ?? 0,
+            samples: samples, failure: failure, heldConnections: Self.heldConnections(samples),
             bytesPerConnection: fit.map { ($0.slope).rounded() },
             rssBytesPerConnection: LinearFit(rssPoints).map { $0.slope.rounded() },
             loadedBytesPerConnection: LinearFit(loadedPoints).map { $0.slope.rounded() },
@@ -252,6 +252,16 @@ public struct MemoryExperiment {
     }
 
     /// Why this step failed, if it did.
+    /// The most connections open in a sample of a live server: not one the kernel's OOM killer
+    /// had already struck (its kill count rose since the baseline) nor one of a process that is
+    /// exiting (no memory left), though the clients may still count their sockets open then.
+    static func heldConnections(_ samples: [Sample]) -> Int {
+        let killsBefore = samples.first?.cgroup.oomKills ?? 0
+        return samples.filter { sample in
+            (sample.cgroup.oomKills ?? 0) == killsBefore && (sample.server?.rssBytes ?? 0) > 0
+        }.map(\.connections).max() ?? 0
+    }
+
     static func failure(
         server: any ExperimentServer, loaded: Sample?, idle: Sample?, figures: ClientFleet.Figures, target: Int
     ) -> Failure? {
