@@ -85,6 +85,52 @@ struct LabFilesTests {
         for service in ["server", "prometheus", "node-exporter", "grafana"] {
             #expect(config.output.split(separator: "\n").contains(Substring(service)), "\(folder): \(config.output)")
         }
+        // every service a README's docker compose command names is one of this lab's, and one it
+        // runs when the command stops, restarts or reads it: started by default or named by an
+        // `up` or a `run` before (which start a service whatever its profile)
+        let every = try runShell("cd '\(labs)/\(folder)' && docker compose --profile '*' config --services")
+        let services = Set(every.output.split(separator: "\n").map(String.init))
+        var running = Set(config.output.split(separator: "\n").map(String.init))
+        let readme = try String(contentsOfFile: "\(labs)/\(folder)/README.md", encoding: .utf8)
+        for (verb, named) in Self.composeServices(in: readme) {
+            #expect(
+                services.contains(named), "\(folder)/README.md names service \(named); the lab has \(services.sorted())"
+            )
+            if verb == "up" || verb == "run" {
+                running.insert(named)
+            } else {
+                #expect(
+                    running.contains(named),
+                    "\(folder)/README.md: docker compose \(verb) \(named), which the lab has not started (it runs \(running.sorted()))"
+                )
+            }
+        }
+    }
+
+    /// The services named by the `docker compose` commands in `text`, in order, with the verb:
+    /// after stop, start, restart, logs, kill, rm and up, every name up to the end of the
+    /// command; after run and exec, the first.
+    static func composeServices(in text: String) -> [(verb: String, service: String)] {
+        var names: [(String, String)] = []
+        for line in text.split(separator: "\n") {
+            for command in line.components(separatedBy: "docker compose ").dropFirst() {
+                var words = command.split(separator: " ").map(String.init)[...]
+                while let word = words.first, word.hasPrefix("-") {  // --profile X, -f X
+                    words.removeFirst()
+                    if ["--profile", "-f", "--file", "-p"].contains(word) { words = words.dropFirst() }
+                }
+                guard let verb = words.popFirst() else { continue }
+                let arguments = words.prefix { !["&&", "||", ";", "|", ")", "#"].contains($0) }
+                    .filter { !$0.hasPrefix("-") }
+                    .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ")`;")) }
+                switch verb {
+                case "stop", "start", "restart", "logs", "kill", "rm", "up": names += arguments.map { (verb, $0) }
+                case "run", "exec": names += arguments.prefix(1).map { (verb, $0) }
+                default: break
+                }
+            }
+        }
+        return names
     }
 
     @Test("the markdown passes the linter (pymarkdown)", .enabled(if: TestTools.has("pymarkdown")))
