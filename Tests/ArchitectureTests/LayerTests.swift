@@ -75,6 +75,23 @@ struct LayerTests {
         }
     }
 
+    @Test("the module graph: every target a node, every arrow between targets a dependency the manifest names")
+    func theGraphIsTheManifest() throws {
+        try #require(!Self.manifest.isEmpty && !Self.layers.isEmpty, "the manifest or the table could not be read")
+        let (modules, edges) = try Self.loadGraph()
+        let tests = Set(Self.layers.first { $0.name == "tests" }.map(Self.members(of:)) ?? [])
+        for target in Self.manifest where !target.isTest && !tests.contains(target.name) {
+            #expect(modules.values.contains(target.name), "\(target.name) is not in docs/architecture.md's graph")
+        }
+        for (from, to) in edges {
+            guard let source = modules[from], let destination = modules[to] else { continue }  // an outside package
+            let dependencies = Self.manifest.first { $0.name == source }?.dependencies ?? []
+            #expect(
+                dependencies.contains(destination),
+                "the graph draws \(source) --> \(destination), which \(source)'s line in Package.swift does not name")
+        }
+    }
+
     @Test("the check has teeth: a forbidden import is found")
     func aForbiddenImportIsFound() throws {
         let core = try #require(Self.layers.first { $0.name == "core" })
@@ -132,6 +149,44 @@ struct LayerTests {
                     + ["a command", "another command", "a lesson", "a kit", "a shared layer", "each other"]
                     .filter { cells[4].contains($0) })
         }
+    }
+
+    /// The Mermaid graph under "## The module graph": each node's module (`id[Module<br/>folder]`,
+    /// or a bare `Module`; `id[(package)]` is outside the project) and each arrow.
+    static func loadGraph() throws -> (modules: [String: String], edges: [(String, String)]) {
+        let document = try String(
+            contentsOf: TestTools.repositoryRoot.appendingPathComponent("docs/architecture.md"), encoding: .utf8)
+        guard let section = document.components(separatedBy: "## The module graph").dropFirst().first,
+            let graph = section.components(separatedBy: "```mermaid").dropFirst().first?.components(separatedBy: "```")
+                .first
+        else { throw TestFailure("docs/architecture.md has no mermaid block under '## The module graph'") }
+        var modules: [String: String] = [:]
+        var outside = Set<String>()
+        var edges: [(String, String)] = []
+        func node(_ text: Substring) -> String {
+            let text = text.trimmingCharacters(in: .whitespaces)
+            guard let open = text.firstIndex(of: "[") else {
+                if !outside.contains(text) && modules[text] == nil { modules[text] = text }
+                return text
+            }
+            let id = String(text[..<open])
+            let label = text[text.index(after: open)...].dropLast()
+            if label.hasPrefix("(") {
+                outside.insert(id)
+                modules[id] = nil
+            } else {
+                modules[id] = String(label.components(separatedBy: "<br/>")[0])
+            }
+            return id
+        }
+        for line in graph.split(separator: "\n") {
+            let words = line.trimmingCharacters(in: .whitespaces)
+            if words.isEmpty || words == "end" || words.hasPrefix("subgraph ") || words.hasPrefix("graph ") { continue }
+            let sides = words.components(separatedBy: " --> ")
+            let ids = sides.map { node(Substring($0)) }
+            if ids.count == 2 { edges.append((ids[0], ids[1])) }
+        }
+        return (modules, edges)
     }
 
     static func backticked(_ text: String) -> [String] {
