@@ -6,6 +6,8 @@
 #   scripts/fuzz.sh 300                    # five minutes on each target (make fuzz)
 #   scripts/fuzz.sh 30 session chat        # the CI's short form, two targets
 #   FUZZ_BIN=.build-fuzz/release/dumb_fuzz scripts/fuzz.sh 60 framer
+#   FUZZ_JSON=fuzz/results/long-chat.json FUZZ_RUNS=10000000 scripts/fuzz.sh 7200 chat
+#                                          # a long run of its own: until 10 million executions, at most 2 h
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,17 +19,17 @@ binary=${FUZZ_BIN:-.build-fuzz/release/dumb_fuzz}
 [ -x "$binary" ] || { echo "fuzz: $binary is not built: run make fuzz (it builds it first)" >&2; exit 1; }
 
 mkdir -p fuzz/findings fuzz/results
-results=fuzz/results/fuzz.json
+results=${FUZZ_JSON:-fuzz/results/fuzz.json}
 entries=()
 failed=0
 export SWIFT_BACKTRACE=enable=no # libFuzzer reports the crash; Swift's own backtracer only adds noise
 for target in "${targets[@]}"; do
     [ -d "Tests/Fuzz/corpus/$target" ] || { echo "fuzz: no target $target (see dumb_fuzz --help)" >&2; exit 1; }
     mkdir -p "fuzz/corpus/$target"
-    log=fuzz/results/$target.log
+    log=${results%.json}-$target.log
     printf 'fuzz %-8s %4ds … ' "$target" "$seconds"
     status=0
-    "$binary" "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+    "$binary" "$target" -max_total_time="$seconds" ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
         -artifact_prefix="fuzz/findings/$target-" "fuzz/corpus/$target" "Tests/Fuzz/corpus/$target" >"$log" 2>&1 ||
         status=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

@@ -22,9 +22,9 @@ func usage() -> Never {
         \(targets)
 
         EXAMPLES:
-          make fuzz TARGET=session SECONDS=600     # ten minutes on one target
-          .build-fuzz/debug/dumb_fuzz chat -max_total_time=60 Tests/Fuzz/corpus/chat
-          .build/debug/dumb_fuzz session crash-1234abcd   # replay what the fuzzer found
+          make fuzz FUZZ_TARGETS=session FUZZ_SECONDS=600   # ten minutes on one target
+          .build-fuzz/release/dumb_fuzz chat -max_total_time=60 Tests/Fuzz/corpus/chat
+          .build/debug/dumb_fuzz session fuzz/findings/session-crash-1234abcd   # replay a finding
         """)
     exit(2)
 }
