@@ -192,6 +192,12 @@ public struct MemoryExperiment {
             }
             let idle = take(step, "idle", target: target, figures: figures)
             if let idle { progress(progressLine(step: step, steps: steps, sample: idle, elapsed: seconds())) }
+            // a server the OOM killer struck is not reaped at once: wait for its end, so the
+            // failure is this step's, not the next one's
+            if [loaded, idle].contains(where: { $0.map { !Self.isLive($0, baseline: samples[0]) } ?? false }) {
+                let deadline = SystemClock.now() + 10_000_000_000
+                while server.ended() == nil && SystemClock.now() < deadline { usleep(50_000) }
+            }
             failure = Self.failure(server: server, loaded: loaded, idle: idle, figures: figures, target: target)
             if failure != nil { break }
         }
@@ -209,6 +215,7 @@ public struct MemoryExperiment {
 
         let idle = samples.filter {
             $0.phase == "idle" && $0.connections > 0 && $0.clientErrors == 0 && $0.serverRefused == 0
+                && Self.isLive($0, baseline: samples[0])
         }
         let points = ([samples[0]] + idle).compactMap { sample in
             sample.cgroup.memoryCurrent.map { (x: Double(sample.connections), y: Double($0)) }
@@ -217,7 +224,9 @@ public struct MemoryExperiment {
             sample.server.map { (x: Double(sample.connections), y: Double($0.rssBytes)) }
         }
         let fit = LinearFit(points)
-        let loaded = samples.filter { $0.phase == "loaded" && $0.connections > 0 && $0.clientErrors == 0 }
+        let loaded = samples.filter {
+            $0.phase == "loaded" && $0.connections > 0 && $0.clientErrors == 0 && Self.isLive($0, baseline: samples[0])
+        }
         let loadedPoints = ([samples[0]] + loaded).compactMap { sample in
             sample.cgroup.memoryCurrent.map { (x: Double(sample.connections), y: Double($0)) }
         }
@@ -252,14 +261,19 @@ public struct MemoryExperiment {
     }
 
     /// Why this step failed, if it did.
-    /// The most connections open in a sample of a live server: not one the kernel's OOM killer
-    /// had already struck (its kill count rose since the baseline) nor one of a process that is
-    /// exiting (no memory left), though the clients may still count their sockets open then.
+    /// Whether `sample` is of a live server: not one the kernel's OOM killer had already struck
+    /// (the cgroup's kill count rose since the baseline), nor one of a process that is exiting
+    /// (its memory or its descriptor table already gone), though the clients may still count
+    /// their sockets open then.
+    static func isLive(_ sample: Sample, baseline: Sample) -> Bool {
+        guard let server = sample.server, server.rssBytes > 0, server.descriptors > 0 else { return false }
+        return (sample.cgroup.oomKills ?? 0) == (baseline.cgroup.oomKills ?? 0)
+    }
+
+    /// The most connections open in a sample of a live server.
     static func heldConnections(_ samples: [Sample]) -> Int {
-        let killsBefore = samples.first?.cgroup.oomKills ?? 0
-        return samples.filter { sample in
-            (sample.cgroup.oomKills ?? 0) == killsBefore && (sample.server?.rssBytes ?? 0) > 0
-        }.map(\.connections).max() ?? 0
+        guard let baseline = samples.first else { return 0 }
+        return samples.filter { isLive($0, baseline: baseline) }.map(\.connections).max() ?? 0
     }
 
     static func failure(

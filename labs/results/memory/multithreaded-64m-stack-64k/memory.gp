@@ -3,7 +3,7 @@ set terminal svg size 960,560 dynamic enhanced font 'Helvetica,13' background rg
 set output 'memory.svg'
 set datafile separator ','
 set datafile missing NaN
-set title "dumb\\_multithreaded under 64 MiB: memory against connections\n{/*0.8 fitted: 43766 bytes of cgroup memory per connection}"
+set title "dumb\\_multithreaded under 64 MiB: memory against connections\n{/*0.8 fitted: 43770 bytes of cgroup memory per connection}"
 set xlabel "connections (idle, after each step's load)"
 set ylabel "MiB"
 set grid lc rgb '#dddddd'
