@@ -75,6 +75,18 @@ struct LayerTests {
         }
     }
 
+    @Test("no target swift build builds imports a test framework (the image builds them all)")
+    func onlyTestTargetsImportTesting() throws {
+        try #require(!Self.manifest.isEmpty, "the manifest could not be read")
+        for target in Self.manifest where !target.isTest {
+            for (module, file) in target.imports where module == "Testing" || module == "XCTest" {
+                Issue.record(
+                    "\(file) imports \(module), but \(target.name) is no test target: `swift build -c release --static-swift-stdlib` (the Dockerfile) has no \(module) to link"
+                )
+            }
+        }
+    }
+
     @Test("the module graph: every target a node, every arrow between targets a dependency the manifest names")
     func theGraphIsTheManifest() throws {
         try #require(!Self.manifest.isEmpty && !Self.layers.isEmpty, "the manifest or the table could not be read")

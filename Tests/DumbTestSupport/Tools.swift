@@ -1,6 +1,5 @@
 import DumbSystem
 import Foundation
-import Testing
 
 /// What the tests find on the machine and in the repository.
 public enum TestTools {
@@ -16,9 +15,10 @@ public enum TestTools {
     }
 
     /// Whether promtool (Debian's `prometheus` package) is on the PATH. The checks that need
-    /// it are their own tests, shown as skipped without it, with ``promtoolMissing`` as why.
+    /// it are their own tests, shown as skipped without it, with ``promtoolMissing`` as why (a
+    /// String: this target is built by `swift build`, where Testing may be missing, as in the image).
     public static let hasPromtool = has("promtool")
-    public static let promtoolMissing: Comment =
+    public static let promtoolMissing =
         "promtool is not on the PATH: install Debian's prometheus package (.ci/run does) to run this check"
 
     /// promtool's verdict on a Prometheus exposition text: its output, empty when clean.

@@ -51,7 +51,8 @@ struct MetricsContractTests {
 
     @Test(
         "a DUMB server's /metrics passes promtool after serving every command",
-        .enabled(if: TestTools.hasPromtool, TestTools.promtoolMissing), arguments: ServerUnderTest.all)
+        .enabled(if: TestTools.hasPromtool, Comment(rawValue: TestTools.promtoolMissing)),
+        arguments: ServerUnderTest.all)
     func dumbServerPromtool(server: ServerUnderTest) throws {
         let process = try ServerProcess.startWithMetrics(server.binary, arguments: server.arguments)
         let client = try TestClient(port: process.port)
@@ -62,7 +63,7 @@ struct MetricsContractTests {
 
     @Test(
         "promtool finds what is wrong in an exposition (the check above can fail)",
-        .enabled(if: TestTools.hasPromtool, TestTools.promtoolMissing))
+        .enabled(if: TestTools.hasPromtool, Comment(rawValue: TestTools.promtoolMissing)))
     func promtoolHasTeeth() throws {
         let broken =
             "# TYPE dumb_requests_total counter\ndumb_requests_total{command=\"PING\"} 1\n"
@@ -83,7 +84,8 @@ struct MetricsContractTests {
     }
 
     @Test(
-        "a chat server's /metrics passes promtool", .enabled(if: TestTools.hasPromtool, TestTools.promtoolMissing),
+        "a chat server's /metrics passes promtool",
+        .enabled(if: TestTools.hasPromtool, Comment(rawValue: TestTools.promtoolMissing)),
         arguments: ServerUnderTest.chat)
     func chatServerPromtool(server: ServerUnderTest) throws {
         let process = try ServerProcess.startWithMetrics(server.binary, arguments: server.arguments)

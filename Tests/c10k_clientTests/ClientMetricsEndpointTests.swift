@@ -37,7 +37,9 @@ struct ClientMetricsEndpointTests {
         }
     }
 
-    @Test("its exposition passes promtool", .enabled(if: TestTools.hasPromtool, TestTools.promtoolMissing))
+    @Test(
+        "its exposition passes promtool",
+        .enabled(if: TestTools.hasPromtool, Comment(rawValue: TestTools.promtoolMissing)))
     func promtool() throws {
         let (text, answered, log) = try Self.scrapeRunningClient()
         #expect(answered, "\(log)")
