@@ -315,7 +315,7 @@ public struct MemoryExperiment {
 
     static func csv(_ samples: [Sample]) -> String {
         var lines = [
-            "step,phase,connections,target,seconds,cgroup_bytes,cgroup_peak_bytes,anon_bytes,kernel_bytes,socket_bytes,limit_hits,oom_kills,rss_bytes,threads,descriptors,client_errors,server_refused"
+            "step,phase,connections,target,seconds,cgroup_bytes,cgroup_peak_bytes,anon_bytes,kernel_bytes,socket_bytes,limit_hits,oom_kills,rss_bytes,threads,descriptors,client_errors,server_refused,live"
         ]
         for sample in samples {
             let cgroup = sample.cgroup
@@ -327,6 +327,7 @@ public struct MemoryExperiment {
                 cgroup.oomKills.map(String.init) ?? "", sample.server.map { String($0.rssBytes) } ?? "",
                 sample.server.map { String($0.threads) } ?? "", sample.server.map { String($0.descriptors) } ?? "",
                 "\(sample.clientErrors)", "\(sample.serverRefused)",
+                isLive(sample, baseline: samples[0]) ? "1" : "0",
             ]
             lines.append(fields.joined(separator: ","))
         }
@@ -350,7 +351,8 @@ public struct MemoryExperiment {
                 label: (words[failure.mode] ?? failure.mode) + " at \(failure.atConnections)")
         }
         script.yRange = (0, max(limit * 1.15, 1))
-        let idle = "strcol(2) eq \"idle\" || strcol(2) eq \"baseline\""
+        // a sample of a server the OOM killer struck is not plotted (column 18, `live`)
+        let idle = "(strcol(2) eq \"idle\" || strcol(2) eq \"baseline\") && $18 == 1"
         script.series.append(
             .init(
                 data: "result.csv", x: "3", y: "(\(idle) ? $6/1048576 : NaN)",
@@ -358,7 +360,7 @@ public struct MemoryExperiment {
         script.series.append(.init(data: "result.csv", x: "3", y: "(\(idle) ? $13/1048576 : NaN)", title: "server RSS"))
         script.series.append(
             .init(
-                data: "result.csv", x: "3", y: "(strcol(2) eq \"loaded\" ? $6/1048576 : NaN)",
+                data: "result.csv", x: "3", y: "(strcol(2) eq \"loaded\" && $18 == 1 ? $6/1048576 : NaN)",
                 title: "cgroup memory under load", style: "points pt 6 ps 1.2"))
         script.xRange = (
             0, Double(result.failure?.atConnections ?? result.maximum) * (result.failure == nil ? 1.03 : 1.15)

@@ -133,6 +133,26 @@ struct LabFilesTests {
         return names
     }
 
+    /// What a browser would do with the plots, short of a browser: librsvg, the renderer of
+    /// GNOME's image viewer, parses each one and draws it.
+    @Test("every plot in labs/results renders (rsvg-convert)", .enabled(if: TestTools.has("rsvg-convert")))
+    func plotsRender() throws {
+        let results = TestTools.repositoryRoot.appendingPathComponent("labs/results").path
+        let files = try #require(FileManager.default.enumerator(atPath: results)).compactMap { $0 as? String }
+        let plots = files.filter { $0.hasSuffix(".svg") }
+        #expect(plots.count >= 20, "\(plots)")
+        let png = NSTemporaryDirectory() + "c10k-lab-plot-\(UUID().uuidString).png"
+        defer { try? FileManager.default.removeItem(atPath: png) }
+        for plot in plots {
+            let render = try runShell("rsvg-convert --format png -o '\(png)' '\(results)/\(plot)'")
+            let header = (FileManager.default.contents(atPath: png) ?? Data()).prefix(8)
+            #expect(
+                render.status == 0 && header == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
+                "labs/results/\(plot) does not render: \(render.output)")
+            try? FileManager.default.removeItem(atPath: png)
+        }
+    }
+
     @Test("the markdown passes the linter (pymarkdown)", .enabled(if: TestTools.has("pymarkdown")))
     func lint() throws {
         let root = TestTools.repositoryRoot.path
