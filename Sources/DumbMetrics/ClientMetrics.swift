@@ -1,5 +1,4 @@
 import DumbSystem
-import Synchronization
 
 /// The load generator's metrics (`c10k_client`), under the names the dashboards use:
 ///
@@ -62,10 +61,10 @@ public final class ClientMetrics: Sendable {
 }
 
 private final class PublishedSnapshot: ScrapeTimeCollector {
-    let snapshot: Mutex<ClientMetrics.Snapshot>
+    let snapshot: Locked<ClientMetrics.Snapshot>
 
     init(_ initial: ClientMetrics.Snapshot) {
-        snapshot = Mutex(initial)
+        snapshot = Locked(initial)
     }
 
     func emit(into output: inout [UInt8]) {

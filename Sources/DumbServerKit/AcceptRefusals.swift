@@ -2,7 +2,6 @@ import DumbMetrics
 import DumbSystem
 import Glibc
 import Logging
-import Synchronization
 
 /// What a server reports about the connections it cannot take: each one refused (closed at
 /// once, counted in `dumb_connections_rejected_total`), and each time it must stop accepting
@@ -25,7 +24,7 @@ public final class AcceptRefusals: Sendable {
     private let metrics: ServerMetrics
     private let logger: Logger
     private let clock: @Sendable () -> UInt64
-    private let kinds = Mutex<(refused: Kind, backingOff: Kind)>((Kind(), Kind()))
+    private let kinds = Locked<(refused: Kind, backingOff: Kind)>((Kind(), Kind()))
 
     /// - Parameter clock: monotonic nanoseconds (tests pass their own).
     public init(metrics: ServerMetrics, logger: Logger, clock: @escaping @Sendable () -> UInt64 = SystemClock.now) {

@@ -36,7 +36,7 @@ enum DescriptorReserve {
 
     /// The spare, -1 while closed or lost. Its lock also puts the sheddings of all threads in
     /// a row.
-    private static let reserve = Mutex<Int32>(openSpare())
+    private static let reserve = Locked<Int32>(openSpare())
     /// True from just before the spare is closed until it is open again. Read without the lock
     /// after each accepted connection, which may have taken the spare's number.
     private static let missing = Atomic<Bool>(false)

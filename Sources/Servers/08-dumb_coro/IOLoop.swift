@@ -1,7 +1,6 @@
 import CDumbSystem
 import DumbSystem
 import Glibc
-import Synchronization
 
 /// The I/O thread's side of the coroutines: a coroutine whose socket would block parks here
 /// (``readable(_:)``, ``writable(_:)``), and the thread that runs ``run(epoll:stopDescriptor:afterEachTurn:)``
@@ -17,7 +16,7 @@ final class IOLoop: Sendable {
 
     private let epollDescriptor: Int32
     /// The parked coroutines, by socket.
-    private let waiters = Mutex<[Int32: Waiter]>([:])
+    private let waiters = Locked<[Int32: Waiter]>([:])
     private static let stopToken = UInt64.max
 
     /// - Parameter epoll: the instance ``run(epoll:stopDescriptor:afterEachTurn:)`` will wait on.
