@@ -213,9 +213,10 @@ public struct MemoryExperiment {
             progress("held all \(options.maximum) connections")
         }
 
-        let idle = samples.filter {
+        // what a live server measured: the fits leave out samples of one the OOM killer struck
+        let live = samples.filter { Self.isLive($0, baseline: samples[0]) }
+        let idle = live.filter {
             $0.phase == "idle" && $0.connections > 0 && $0.clientErrors == 0 && $0.serverRefused == 0
-                && Self.isLive($0, baseline: samples[0])
         }
         let points = ([samples[0]] + idle).compactMap { sample in
             sample.cgroup.memoryCurrent.map { (x: Double(sample.connections), y: Double($0)) }
@@ -224,9 +225,7 @@ public struct MemoryExperiment {
             sample.server.map { (x: Double(sample.connections), y: Double($0.rssBytes)) }
         }
         let fit = LinearFit(points)
-        let loaded = samples.filter {
-            $0.phase == "loaded" && $0.connections > 0 && $0.clientErrors == 0 && Self.isLive($0, baseline: samples[0])
-        }
+        let loaded = live.filter { $0.phase == "loaded" && $0.connections > 0 && $0.clientErrors == 0 }
         let loadedPoints = ([samples[0]] + loaded).compactMap { sample in
             sample.cgroup.memoryCurrent.map { (x: Double(sample.connections), y: Double($0)) }
         }
